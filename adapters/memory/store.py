@@ -1,0 +1,229 @@
+"""The in-memory store, its repositories and unit of work. A write transaction holds the store's
+lock until it ends and keeps an undo log, so a rollback leaves no trace."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import TracebackType
+from typing import Any
+
+from adapters.memory.evaluate import matches
+from domain.errors import NotFound, PreconditionFailed, Uniqueness
+from domain.model import GROUP, USER, Change, GroupRef, MemberRef, Page, Resource
+from domain.query import Query
+from domain.text import fold
+
+
+@dataclass
+class InMemoryStore:
+    """Everything the memory adapters keep; one per process."""
+
+    users: dict[str, Resource] = field(default_factory=dict)
+    groups: dict[str, Resource] = field(default_factory=dict)
+    user_names: dict[str, str] = field(default_factory=dict)  # fold(userName) -> id
+    members: dict[str, set[str]] = field(default_factory=dict)  # group id -> user ids
+    member_of: dict[str, set[str]] = field(default_factory=dict)  # user id -> group ids
+    changes: list[Change] = field(default_factory=list)
+    lock: threading.RLock = field(default_factory=threading.RLock)
+
+
+class _Undo:
+    def __init__(self) -> None:
+        self.steps: list[Callable[[], None]] = []
+
+    def __call__(self, step: Callable[[], None]) -> None:
+        self.steps.append(step)
+
+
+class InMemoryResources:
+    """Users or Groups in memory."""
+
+    def __init__(self, store: InMemoryStore, kind: str, undo: _Undo) -> None:
+        self._store, self._kind, self._undo = store, kind, undo
+        self._items = store.users if kind == USER else store.groups
+
+    def get(self, resource_id: str) -> Resource:
+        try:
+            return self._items[resource_id].copy()
+        except KeyError:
+            raise NotFound(f"{self._kind} {resource_id} not found") from None
+
+    def add(self, resource: Resource) -> None:
+        self._claim_name(resource)
+        self._items[resource.id] = resource.copy()
+        self._undo(lambda: self._items.pop(resource.id, None))
+
+    def save(self, resource: Resource, expected_version: int | None = None) -> None:
+        old = self._items.get(resource.id)
+        if old is None:
+            raise NotFound(f"{self._kind} {resource.id} not found")
+        if expected_version is not None and old.version != expected_version:
+            raise PreconditionFailed(f"version mismatch: the resource is at {old.etag}")
+        self._release_name(old)
+        try:
+            self._claim_name(resource)
+        except Uniqueness:
+            self._claim_name(old)
+            raise
+        self._items[resource.id] = resource.copy()
+        self._undo(lambda: self._restore(old, resource))
+
+    def _restore(self, old: Resource, new: Resource) -> None:
+        self._release_name(new)
+        self._claim_name(old)
+        self._items[old.id] = old
+
+    def delete(self, resource_id: str) -> None:
+        old = self._items.pop(resource_id, None)
+        if old is None:
+            raise NotFound(f"{self._kind} {resource_id} not found")
+        self._release_name(old)
+        self._undo(lambda: (self._claim_name(old), self._items.__setitem__(old.id, old)))
+
+    def search(self, query: Query) -> Page:
+        found = [r for r in self._items.values() if query.filter is None or matches(query.filter, r, self._related)]
+        found.sort(key=lambda r: (r.created, r.id))
+        start = max(query.start_index, 1) - 1
+        return Page([r.copy() for r in found[start:start + max(query.count, 0)]], len(found), start + 1)
+
+    def existing(self, ids: Iterable[str]) -> set[str]:
+        return {i for i in ids if i in self._items}
+
+    def touch_many(self, ids: Iterable[str], now: datetime) -> None:
+        for i in ids:
+            if i in self._items:
+                new = self._items[i].copy()
+                new.touch(now)
+                self.save(new)
+
+    def _related(self, r: Resource, name: str) -> list[dict[str, Any]]:
+        s = self._store
+        if name == "members" and r.resource_type == GROUP:
+            return [{"value": m, "type": USER} for m in s.members.get(r.id, ())]
+        if name == "groups" and r.resource_type == USER:
+            return [{"value": g, "type": "direct"} for g in s.member_of.get(r.id, ())]
+        return []
+
+    def _claim_name(self, r: Resource) -> None:
+        if self._kind != USER or not isinstance(r.user_name, str):
+            return
+        key, holder = fold(r.user_name), None
+        holder = self._store.user_names.get(key)
+        if holder is not None and holder != r.id:
+            raise Uniqueness(f"userName '{r.user_name}' is already taken")
+        self._store.user_names[key] = r.id
+
+    def _release_name(self, r: Resource) -> None:
+        if self._kind == USER and isinstance(r.user_name, str):
+            self._store.user_names.pop(fold(r.user_name), None)
+
+
+class InMemoryMemberships:
+    """Membership rows as two dicts of sets (group -> users, user -> groups)."""
+
+    def __init__(self, store: InMemoryStore, undo: _Undo) -> None:
+        self._s, self._undo = store, undo
+
+    def _link(self, group_id: str, user_id: str) -> None:
+        self._s.members.setdefault(group_id, set()).add(user_id)
+        self._s.member_of.setdefault(user_id, set()).add(group_id)
+
+    def _unlink(self, group_id: str, user_id: str) -> None:
+        self._s.members.get(group_id, set()).discard(user_id)
+        self._s.member_of.get(user_id, set()).discard(group_id)
+
+    def add(self, group_id: str, member_ids: Iterable[str]) -> set[str]:
+        current = self._s.members.get(group_id, set())
+        added = {m for m in member_ids if m not in current}
+        for m in added:
+            self._link(group_id, m)
+            self._undo(lambda m=m: self._unlink(group_id, m))
+        return added
+
+    def remove(self, group_id: str, member_ids: Iterable[str]) -> set[str]:
+        current = self._s.members.get(group_id, set())
+        removed = {m for m in member_ids if m in current}
+        for m in removed:
+            self._unlink(group_id, m)
+            self._undo(lambda m=m: self._link(group_id, m))
+        return removed
+
+    def replace(self, group_id: str, member_ids: Iterable[str]) -> tuple[set[str], set[str]]:
+        wanted = set(member_ids)
+        current = set(self._s.members.get(group_id, set()))
+        return self.add(group_id, wanted - current), self.remove(group_id, current - wanted)
+
+    def is_member(self, group_id: str, member_id: str) -> bool:
+        return member_id in self._s.members.get(group_id, set())
+
+    def members(self, group_id: str, after: str | None = None, limit: int | None = None) -> list[MemberRef]:
+        ids = sorted(m for m in self._s.members.get(group_id, set()) if after is None or m > after)
+        ids = ids[:limit] if limit is not None else ids
+        return [MemberRef(m, self._s.users[m].display_name if m in self._s.users else None) for m in ids]
+
+    def groups_of(self, member_id: str) -> list[GroupRef]:
+        ids = sorted(self._s.member_of.get(member_id, set()))
+        return [GroupRef(g, self._s.groups[g].display_name if g in self._s.groups else None) for g in ids]
+
+    def drop_member(self, member_id: str) -> list[str]:
+        groups = sorted(self._s.member_of.get(member_id, set()))
+        for g in groups:
+            self.remove(g, [member_id])
+        return groups
+
+    def drop_group(self, group_id: str) -> None:
+        self.remove(group_id, list(self._s.members.get(group_id, set())))
+
+
+class InMemoryUnitOfWork:
+    """A transaction on the store: holds its lock, undoes everything unless committed."""
+
+    def __init__(self, store: InMemoryStore) -> None:
+        self._store = store
+        self._undo = _Undo()
+        self._pending: list[Change] = []
+        self.users = InMemoryResources(store, USER, self._undo)
+        self.groups = InMemoryResources(store, GROUP, self._undo)
+        self.memberships = InMemoryMemberships(store, self._undo)
+        self.commits = 0
+
+    def __enter__(self) -> InMemoryUnitOfWork:
+        self._store.lock.acquire()
+        self._undo.steps.clear()
+        self._pending.clear()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        try:
+            self.rollback()
+        finally:
+            self._store.lock.release()
+
+    def record(self, change: Change) -> None:
+        self._pending.append(change)
+
+    def commit(self) -> None:
+        self._store.changes.extend(self._pending)
+        self._pending.clear()
+        self._undo.steps.clear()
+        self.commits += 1
+
+    def rollback(self) -> None:
+        for step in reversed(self._undo.steps):
+            step()
+        self._undo.steps.clear()
+        self._pending.clear()
+
+
+class InMemoryTransactions:
+    """Opens units of work on one store."""
+
+    def __init__(self, store: InMemoryStore | None = None) -> None:
+        self.store = store or InMemoryStore()
+
+    def __call__(self, *, write: bool) -> InMemoryUnitOfWork:
+        return InMemoryUnitOfWork(self.store)

@@ -1,0 +1,1 @@
+"""The pure core of scim-service: SCIM resources, rules and use cases (stdlib only)."""

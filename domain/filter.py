@@ -1,0 +1,197 @@
+"""The SCIM filter language (RFC 7644 §3.4.2.2 with errata and Entra's `attr[...].sub op v` form),
+parsed into the domain AST of domain.query. Anything not understood is InvalidFilter."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from domain.errors import InvalidFilter, InvalidPath
+from domain.query import (
+    COMPARE_OPS,
+    And,
+    AttrPath,
+    Compare,
+    Expr,
+    Literal,
+    Not,
+    Or,
+    Present,
+    ValueFilter,
+    resolve,
+    resolve_sub,
+)
+from domain.schema import BOOLEAN, COMPLEX, ResourceType
+
+_TOKEN = re.compile(
+    r"""\s*(?:
+      (?P<punct>[()\[\]])
+    | (?P<string>"(?:[^"\\\x00-\x1f]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*")
+    | (?P<number>-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?(?![\w:.$-]))
+    | (?P<word>[A-Za-z_$][\w:.$\-]*|\.[A-Za-z_$][\w$\-]*)
+    )""",
+    re.VERBOSE,
+)
+_KEYWORDS = {"true": True, "false": False, "null": None}
+MAX_FILTER_LENGTH = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class _Tok:
+    kind: str
+    text: str
+    pos: int
+
+
+def _tokens(text: str) -> list[_Tok]:
+    out, pos = [], 0
+    while pos < len(text):
+        if text[pos:].strip() == "":
+            break
+        m = _TOKEN.match(text, pos)
+        if not m:
+            raise InvalidFilter(f"unexpected character {text[pos:].lstrip()[:1]!r} at position {pos + 1}")
+        kind = m.lastgroup or ""
+        out.append(_Tok(kind, m.group(kind), m.start(kind)))
+        pos = m.end()
+    return out
+
+
+class _Parser:
+    def __init__(self, rtype: ResourceType, text: str) -> None:
+        self.rtype, self.text, self.toks, self.i = rtype, text, _tokens(text), 0
+
+    def fail(self, what: str) -> InvalidFilter:
+        tok = self.toks[self.i] if self.i < len(self.toks) else None
+        where = f"at '{tok.text}' (position {tok.pos + 1})" if tok else "at the end of the filter"
+        return InvalidFilter(f"{what} {where}")
+
+    def peek_word(self, *words: str) -> bool:
+        tok = self.toks[self.i] if self.i < len(self.toks) else None
+        return bool(tok and tok.kind == "word" and tok.text.lower() in words)
+
+    def peek_punct(self, p: str) -> bool:
+        tok = self.toks[self.i] if self.i < len(self.toks) else None
+        return bool(tok and tok.kind == "punct" and tok.text == p)
+
+    def take(self) -> _Tok:
+        if self.i >= len(self.toks):
+            raise self.fail("incomplete filter")
+        self.i += 1
+        return self.toks[self.i - 1]
+
+    def expect(self, p: str) -> None:
+        if not self.peek_punct(p):
+            raise self.fail(f"expected '{p}'")
+        self.i += 1
+
+    def parse(self) -> Expr:
+        if not self.toks:
+            raise InvalidFilter("empty filter")
+        expr = self.or_(None)
+        if self.i != len(self.toks):
+            raise self.fail("unexpected token")
+        return expr
+
+    def or_(self, parent: AttrPath | None) -> Expr:
+        expr = self.and_(parent)
+        while self.peek_word("or"):
+            self.i += 1
+            expr = Or(expr, self.and_(parent))
+        return expr
+
+    def and_(self, parent: AttrPath | None) -> Expr:
+        expr = self.not_(parent)
+        while self.peek_word("and"):
+            self.i += 1
+            expr = And(expr, self.not_(parent))
+        return expr
+
+    def not_(self, parent: AttrPath | None) -> Expr:
+        if self.peek_word("not") and self.i + 1 < len(self.toks) and self.toks[self.i + 1].text == "(":
+            self.i += 1
+            return Not(self.group(parent))
+        if self.peek_punct("("):
+            return self.group(parent)
+        return self.attr_expr(parent)
+
+    def group(self, parent: AttrPath | None) -> Expr:
+        self.expect("(")
+        expr = self.or_(parent)
+        self.expect(")")
+        return expr
+
+    def path(self, parent: AttrPath | None) -> AttrPath:
+        tok = self.take()
+        if tok.kind != "word" or tok.text.startswith("."):
+            self.i -= 1
+            raise self.fail("expected an attribute name")
+        try:
+            return resolve_sub(parent, tok.text) if parent else resolve(self.rtype, tok.text)
+        except InvalidPath as e:
+            raise InvalidFilter(e.detail) from None
+
+    def attr_expr(self, parent: AttrPath | None) -> Expr:
+        path = self.path(parent)
+        if self.peek_punct("["):
+            if parent is not None or not path.attribute.multi_valued or path.sub is not None:
+                raise self.fail("a value filter needs a multi-valued complex attribute")
+            self.i += 1
+            inner = self.or_(path)
+            self.expect("]")
+            tok = self.toks[self.i] if self.i < len(self.toks) else None
+            if tok and tok.kind == "word" and tok.text.startswith("."):
+                self.i += 1  # Entra: emails[type eq "work"].value eq "x"
+                try:
+                    sub = resolve_sub(path, tok.text[1:])
+                except InvalidPath as e:
+                    raise InvalidFilter(e.detail) from None
+                return ValueFilter(path, And(inner, self.comparison(sub)))
+            return ValueFilter(path, inner)
+        return self.comparison(path)
+
+    def comparison(self, path: AttrPath) -> Expr:
+        if self.peek_word("pr"):
+            self.i += 1
+            return Present(path)
+        if not self.peek_word(*COMPARE_OPS):
+            raise self.fail("expected an operator (eq, ne, co, sw, ew, gt, ge, lt, le, pr)")
+        op = self.take().text.lower()
+        value = self.literal()
+        if path.leaf.type == COMPLEX:
+            value_sub = path.leaf.sub("value")
+            if value_sub is None or path.sub is not None:
+                raise InvalidFilter(f"cannot compare the complex attribute '{path.name}'")
+            path = path.with_sub(value_sub)  # `members eq "id"` means members.value
+        check_comparable(path, op, value)
+        return Compare(path, op, value)
+
+    def literal(self) -> Literal:
+        tok = self.take()
+        if tok.kind == "string":
+            return str(json.loads(tok.text))
+        if tok.kind == "number":
+            return json.loads(tok.text)  # type: ignore[no-any-return]
+        if tok.kind == "word" and tok.text.lower() in _KEYWORDS:
+            return _KEYWORDS[tok.text.lower()]
+        self.i -= 1
+        raise self.fail("expected a JSON value (a quoted string, number, true, false or null)")
+
+
+def check_comparable(path: AttrPath, op: str, value: Literal) -> None:
+    """Reject comparisons the RFC leaves meaningless (ordering on booleans, null with ordering)."""
+    kind = path.leaf.type
+    if kind == BOOLEAN and op not in ("eq", "ne"):
+        raise InvalidFilter(f"operator '{op}' is not defined for the boolean attribute '{path.name}'")
+    if value is None and op not in ("eq", "ne"):
+        raise InvalidFilter(f"operator '{op}' cannot compare with null")
+    if isinstance(value, bool) and op not in ("eq", "ne"):
+        raise InvalidFilter(f"operator '{op}' cannot compare with a boolean")
+
+
+def parse_filter(rtype: ResourceType, text: str) -> Expr:
+    """Parse a filter for a resource type. Raises InvalidFilter with a pointer to the problem."""
+    if len(text) > MAX_FILTER_LENGTH:
+        raise InvalidFilter(f"filter longer than {MAX_FILTER_LENGTH} characters")
+    return _Parser(rtype, text).parse()
