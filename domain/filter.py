@@ -195,3 +195,38 @@ def parse_filter(rtype: ResourceType, text: str) -> Expr:
     if len(text) > MAX_FILTER_LENGTH:
         raise InvalidFilter(f"filter longer than {MAX_FILTER_LENGTH} characters")
     return _Parser(rtype, text).parse()
+
+
+@dataclass(frozen=True)
+class PatchPath:
+    """A PATCH path (RFC 7644 §3.5.2): an attribute, optionally a value filter on it, optionally a
+    sub-attribute of the matching values (`emails[type eq "work"].value`)."""
+
+    path: AttrPath
+    filter: Expr | None = None
+    sub: AttrPath | None = None
+
+
+def parse_path(rtype: ResourceType, text: str) -> PatchPath:
+    """Parse a PATCH path; anything malformed or unknown is InvalidPath."""
+    try:
+        parser = _Parser(rtype, text)
+        if not parser.toks:
+            raise InvalidPath("empty path")
+        path = parser.path(None)
+        expr, sub = None, None
+        if parser.peek_punct("["):
+            if not path.attribute.multi_valued or path.sub is not None:
+                raise InvalidPath(f"'{path.name}' is not a multi-valued attribute")
+            parser.i += 1
+            expr = parser.or_(path)
+            parser.expect("]")
+            tok = parser.toks[parser.i] if parser.i < len(parser.toks) else None
+            if tok and tok.kind == "word" and tok.text.startswith("."):
+                parser.i += 1
+                sub = resolve_sub(path, tok.text[1:])
+        if parser.i != len(parser.toks):
+            raise parser.fail("unexpected text in path")
+    except InvalidFilter as err:
+        raise InvalidPath(err.detail) from None
+    return PatchPath(path, expr, sub)

@@ -10,8 +10,8 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any
 
-from adapters.memory.evaluate import matches
 from domain.errors import NotFound, PreconditionFailed, Uniqueness
+from domain.evaluate import matches
 from domain.model import GROUP, USER, Change, GroupRef, MemberRef, Page, Resource
 from domain.query import Query
 from domain.text import fold
@@ -52,6 +52,8 @@ class InMemoryResources:
             raise NotFound(f"{self._kind} {resource_id} not found") from None
 
     def add(self, resource: Resource) -> None:
+        if resource.id in self._items:
+            raise Uniqueness(f"{self._kind} id {resource.id} already exists")
         self._claim_name(resource)
         self._items[resource.id] = resource.copy()
         self._undo(lambda: self._items.pop(resource.id, None))

@@ -1,5 +1,5 @@
-"""Evaluates the domain filter AST against a resource in Python, with the same rules the SQL
-adapter compiles: caseExact=false strings compare by domain.text.fold, dateTimes as times."""
+"""Evaluates the domain filter AST against a resource, or against one element of a multi-valued
+attribute (PATCH value paths), by the rules the SQL adapter compiles: caseExact=false strings compare by domain.text.fold, dateTimes as times."""
 
 from __future__ import annotations
 
@@ -18,6 +18,11 @@ Related = Callable[[Resource, str], list[dict[str, Any]]]
 
 def matches(expr: Expr, resource: Resource, related: Related) -> bool:
     return _eval(expr, resource, related, None)
+
+
+def element_matches(expr: Expr, element: dict[str, Any]) -> bool:
+    """Whether one element of a multi-valued attribute satisfies a value filter's inner filter."""
+    return _eval(expr, None, lambda _r, _n: [], element)  # type: ignore[arg-type]
 
 
 def _eval(expr: Expr, r: Resource, related: Related, element: dict[str, Any] | None) -> bool:

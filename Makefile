@@ -1,0 +1,30 @@
+# Developer entry points. Each target creates .venv on first use (python3.11).
+PYTHON ?= python3.11
+VENV := .venv
+# Marks a finished `pip install -e`; redone when pyproject.toml changes.
+STAMP := $(VENV)/.installed
+
+.PHONY: setup run test test-all lint
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -e '.[test]'
+	touch $@
+
+# SQLite in ./scim.db; config.yaml (with a random password) is written on first use.
+run: $(STAMP)
+	$(VENV)/bin/python scripts/dev-config.py config.yaml
+	$(VENV)/bin/scim-service --config config.yaml serve
+
+# The default tier (no PostgreSQL, no live server, nothing slow).
+test: $(STAMP)
+	$(VENV)/bin/pytest
+
+# Every tier; the pg tier needs SCIM_TEST_DATABASE_URL (.ci/run sets it up).
+test-all: $(STAMP)
+	$(VENV)/bin/pytest -m ''
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .

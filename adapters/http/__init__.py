@@ -1,0 +1,3 @@
+"""The SCIM HTTP adapter (Flask): base path /scim/v2."""
+
+SCIM_PREFIX = "/scim/v2"

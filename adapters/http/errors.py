@@ -1,0 +1,80 @@
+"""One table from domain error to HTTP status and scimType (RFC 7644 §3.12), and the handlers
+that make every error under /scim/v2 a SCIM Error body."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException
+
+from adapters.http import SCIM_PREFIX
+from domain import errors as e
+
+ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error"
+SCIM_JSON = "application/scim+json"
+log = logging.getLogger(__name__)
+
+ERROR_TABLE: dict[type[e.DomainError], tuple[int, str | None]] = {
+    e.InvalidValue: (400, "invalidValue"),
+    e.InvalidSyntax: (400, "invalidSyntax"),
+    e.InvalidFilter: (400, "invalidFilter"),
+    e.TooMany: (400, "tooMany"),
+    e.Mutability: (400, "mutability"),
+    e.InvalidPath: (400, "invalidPath"),
+    e.NoTarget: (400, "noTarget"),
+    e.InvalidVersion: (400, "invalidVers"),
+    e.Forbidden: (403, None),
+    e.NotFound: (404, None),
+    e.Uniqueness: (409, "uniqueness"),
+    e.PreconditionFailed: (412, None),
+    e.PayloadTooLarge: (413, None),
+    e.NotSupported: (501, None),
+}
+
+
+def status_of(error: e.DomainError) -> tuple[int, str | None]:
+    """Status and scimType of a domain error (the most specific table entry wins)."""
+    for cls in type(error).__mro__:
+        if cls in ERROR_TABLE:
+            return ERROR_TABLE[cls]
+    return 500, None
+
+
+def scim_error(status: int, detail: str, scim_type: str | None = None,
+               headers: dict[str, str] | None = None) -> Response:
+    body: dict[str, object] = {"schemas": [ERROR_SCHEMA], "status": str(status), "detail": detail}
+    if scim_type:
+        body["scimType"] = scim_type
+    resp = Response(json.dumps(body), status=status, mimetype=SCIM_JSON)
+    for k, v in (headers or {}).items():
+        resp.headers[k] = v
+    return resp
+
+
+def _is_scim() -> bool:
+    return request.path == SCIM_PREFIX or request.path.startswith(SCIM_PREFIX + "/")
+
+
+def register(app: Flask) -> None:
+    """Install the handlers: domain errors anywhere, HTTP errors under /scim/v2, and a bare 500
+    (logged, no traceback in the body) for anything unexpected."""
+
+    @app.errorhandler(e.DomainError)
+    def _domain(err: e.DomainError) -> Response:
+        status, scim_type = status_of(err)
+        return scim_error(status, err.detail, scim_type)
+
+    @app.errorhandler(HTTPException)
+    def _http(err: HTTPException) -> Response | HTTPException:
+        if not _is_scim():
+            return err
+        headers = {k: v for k, v in err.get_headers() if k.lower() == "allow"}
+        scim_type = "invalidSyntax" if err.code == 400 else None
+        return scim_error(err.code or 500, err.description or err.name, scim_type, headers)
+
+    @app.errorhandler(Exception)
+    def _unexpected(err: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return scim_error(500, "internal server error")

@@ -1,0 +1,187 @@
+"""/Users and /Groups (RFC 7644 §3.3–3.6): load, call one use case, render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dependency_injector.wiring import Provide, inject
+from flask import Blueprint, Response, json, request
+
+from adapters.http import SCIM_PREFIX
+from adapters.http.auth import authenticate, principal
+from adapters.http.errors import SCIM_JSON
+from adapters.http.render import list_response, render
+from adapters.http.schemas import loader_for
+from adapters.http.wire import if_match, if_none_match, int_param, json_object
+from domain.errors import InvalidFilter, InvalidPath, InvalidSyntax, Mutability
+from domain.filter import parse_filter
+from domain.model import GROUP, USER
+from domain.patch import PatchOp
+from domain.query import Query
+from domain.schema import Registry, ResourceType
+from domain.use_cases.common import DeleteCommand, View, WriteCommand
+from domain.use_cases.patch import PatchCommand, PatchResource
+from domain.use_cases.queries import GetCommand, GetResource, ListCommand, ListResources
+
+bp = Blueprint("scim_resources", __name__, url_prefix=SCIM_PREFIX)
+bp.before_request(authenticate)
+
+
+def base_url() -> str:
+    return request.url_root.rstrip("/") + SCIM_PREFIX
+
+
+def respond(body: dict[str, Any], status: int = 200, etag: str | None = None,
+            location: str | None = None) -> Response:
+    resp = Response(json.dumps(body, ensure_ascii=False), status=status, mimetype=SCIM_JSON)
+    if etag:
+        resp.headers["ETag"] = etag
+    if location:
+        resp.headers["Location"] = location
+    return resp
+
+
+def _one(view: View, rtype: ResourceType, status: int = 200) -> Response:
+    body = render(view, rtype, base_url())
+    location = body["meta"]["location"] if status == 201 else None
+    return respond(body, status, view.resource.etag, location)
+
+
+def _write_command(rtype: ResourceType, policy: str, resource_id: str | None = None) -> WriteCommand:
+    loaded = loader_for(rtype, policy).load(json_object())
+    if resource_id is not None and loaded.resource_id not in (None, resource_id):
+        raise Mutability(f"'id' in the body ({loaded.resource_id}) differs from the URL ({resource_id})")
+    return WriteCommand(principal(), loaded.attributes, resource_id, loaded.password, loaded.members,
+                        if_match() if resource_id else None)
+
+
+@inject
+def _list(kind: str, registry: Registry = Provide["registry"], lister: ListResources = Provide["list_resources"],
+          paging: dict[str, int] = Provide["paging"]) -> Response:
+    rtype = registry.by_name(kind)
+    start = max(int_param("startIndex", 1), 1)  # RFC 7644 §3.4.2.4: < 1 means 1
+    count = min(max(int_param("count", paging["default_count"]), 0), paging["max_results"])
+    text = request.args.get("filter")
+    expr = None
+    if text is not None and text.strip():
+        try:
+            expr = parse_filter(rtype, text)
+        except InvalidPath as err:
+            raise InvalidFilter(err.detail) from None
+    result = lister(ListCommand(principal(), kind, Query(expr, start, count)))
+    items = [render(v, rtype, base_url()) for v in result.views]
+    return respond(list_response(items, result.total, result.start_index))
+
+
+@inject
+def _get(kind: str, resource_id: str, registry: Registry = Provide["registry"],
+         getter: GetResource = Provide["get_resource"]) -> Response:
+    view = getter(GetCommand(principal(), kind, resource_id))
+    if if_none_match(view.resource.etag):
+        return Response(status=304, headers={"ETag": view.resource.etag})
+    return _one(view, registry.by_name(kind))
+
+
+@bp.get("/Users")
+def list_users() -> Response:
+    return _list(USER)
+
+
+@bp.get("/Groups")
+def list_groups() -> Response:
+    return _list(GROUP)
+
+
+@bp.get("/Users/<resource_id>")
+def get_user(resource_id: str) -> Response:
+    return _get(USER, resource_id)
+
+
+@bp.get("/Groups/<resource_id>")
+def get_group(resource_id: str) -> Response:
+    return _get(GROUP, resource_id)
+
+
+@bp.post("/Users")
+@inject
+def create_user(registry: Registry = Provide["registry"], policy: str = Provide["unknown_policy"],
+                provision: Any = Provide["provision_user"]) -> Response:
+    return _one(provision(_write_command(registry.user, policy)), registry.user, 201)
+
+
+@bp.post("/Groups")
+@inject
+def create_group(registry: Registry = Provide["registry"], policy: str = Provide["unknown_policy"],
+                 create: Any = Provide["create_group"]) -> Response:
+    return _one(create(_write_command(registry.group, policy)), registry.group, 201)
+
+
+@bp.put("/Users/<resource_id>")
+@inject
+def replace_user(resource_id: str, registry: Registry = Provide["registry"],
+                 policy: str = Provide["unknown_policy"], replace: Any = Provide["replace_user"]) -> Response:
+    return _one(replace(_write_command(registry.user, policy, resource_id)), registry.user)
+
+
+@bp.put("/Groups/<resource_id>")
+@inject
+def replace_group(resource_id: str, registry: Registry = Provide["registry"],
+                  policy: str = Provide["unknown_policy"], replace: Any = Provide["replace_group"]) -> Response:
+    return _one(replace(_write_command(registry.group, policy, resource_id)), registry.group)
+
+
+@bp.delete("/Users/<resource_id>")
+@inject
+def delete_user(resource_id: str, delete: Any = Provide["delete_user"]) -> Response:
+    delete(DeleteCommand(principal(), resource_id, if_match()))
+    return Response(status=204)
+
+
+@bp.delete("/Groups/<resource_id>")
+@inject
+def delete_group(resource_id: str, delete: Any = Provide["delete_group"]) -> Response:
+    delete(DeleteCommand(principal(), resource_id, if_match()))
+    return Response(status=204)
+
+
+PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+
+
+def _operations() -> tuple[PatchOp, ...]:
+    """The PatchOp message (RFC 7644 §3.5.2); member names are matched case-insensitively and
+    extra members of an operation are ignored (the MS Postman collection sends "name")."""
+    body = {k.lower(): v for k, v in json_object().items()}
+    schemas = body.get("schemas")
+    if not isinstance(schemas, list) or PATCH_OP.lower() not in {str(s).lower() for s in schemas}:
+        raise InvalidSyntax(f"'schemas' must contain {PATCH_OP}")
+    ops = body.get("operations")
+    if not isinstance(ops, list) or not ops:
+        raise InvalidSyntax("'Operations' must be a non-empty list")
+    out = []
+    for raw in ops:
+        if not isinstance(raw, dict):
+            raise InvalidSyntax("each operation must be an object")
+        op = {k.lower(): v for k, v in raw.items()}
+        if not isinstance(op.get("op"), str):
+            raise InvalidSyntax("each operation needs an 'op'")
+        out.append(PatchOp(op["op"], op.get("path"), op.get("value"), "value" in op))
+    return tuple(out)
+
+
+@inject
+def _patch(kind: str, resource_id: str, registry: Registry = Provide["registry"],
+           patcher: PatchResource = Provide["patch_resource"]) -> Response:
+    view = patcher(PatchCommand(principal(), kind, resource_id, _operations(), if_match()))
+    return _one(view, registry.by_name(kind))
+
+
+@bp.patch("/Users/<resource_id>")
+def patch_user(resource_id: str) -> Response:
+    return _patch(USER, resource_id)
+
+
+@bp.patch("/Groups/<resource_id>")
+def patch_group(resource_id: str) -> Response:
+    return _patch(GROUP, resource_id)
+
+

@@ -1,0 +1,98 @@
+"""Reading requests: content type, JSON that PostgreSQL can store, query parameters, If-Match."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from flask import request
+from werkzeug.exceptions import UnsupportedMediaType
+
+from domain.errors import InvalidSyntax, InvalidValue, PreconditionFailed
+
+JSON_TYPES = ("application/scim+json", "application/json")
+# C0 controls other than tab, newline and return; NUL (PostgreSQL cannot store it); lone surrogates.
+_BAD_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+_ETAG = re.compile(r'^\s*(?:W/)?"(\d{1,18})"\s*$')
+
+
+def _reject_constant(name: str) -> Any:
+    raise InvalidSyntax(f"{name} is not valid JSON")
+
+
+def _check_strings(value: Any) -> None:
+    """Walk the document iteratively (no recursion limit to hit) and reject bad characters."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            bad = _BAD_CHARS.search(item)
+            if bad:
+                raise InvalidValue(f"string contains a forbidden character U+{ord(bad.group()):04X}")
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+def json_body() -> Any:
+    """The request body as JSON: 415 unless it is (SCIM) JSON, 400 invalidSyntax if malformed."""
+    mimetype = request.mimetype
+    if mimetype and mimetype not in JSON_TYPES and not mimetype.endswith("+json"):
+        raise UnsupportedMediaType(f"Content-Type must be application/scim+json, not {mimetype}")
+    raw = request.get_data(cache=False)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidSyntax("the request body is not UTF-8") from None
+    if not text.strip():
+        raise InvalidSyntax("the request body is empty")
+    try:
+        value = json.loads(text, parse_constant=_reject_constant)
+    except json.JSONDecodeError as err:
+        raise InvalidSyntax(f"malformed JSON: {err.msg} at line {err.lineno} column {err.colno}") from None
+    except RecursionError:
+        raise InvalidSyntax("the JSON document is nested too deeply") from None
+    _check_strings(value)
+    return value
+
+
+def json_object() -> dict[str, Any]:
+    value = json_body()
+    if not isinstance(value, dict):
+        raise InvalidSyntax("the request body must be a JSON object")
+    return value
+
+
+def int_param(name: str, default: int) -> int:
+    raw = request.args.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return int(raw.strip())
+    except ValueError:
+        raise InvalidValue(f"'{name}' must be an integer, got '{raw[:40]}'") from None
+
+
+def if_match() -> int | None:
+    """Expected version from If-Match (RFC 7644 §3.14): None when absent or '*'."""
+    raw = request.headers.get("If-Match")
+    if raw is None or raw.strip() == "*":
+        return None
+    m = _ETAG.match(raw.split(",")[0])
+    if not m:
+        raise PreconditionFailed(f"If-Match {raw[:60]!r} matches no version of this resource")
+    return int(m.group(1))
+
+
+def if_none_match(etag: str) -> bool:
+    """Whether If-None-Match names the current ETag (weak comparison, RFC 9110 §13.1.2)."""
+    raw = request.headers.get("If-None-Match")
+    if raw is None:
+        return False
+    if raw.strip() == "*":
+        return True
+    want = etag.removeprefix("W/")
+    return any(tag.strip().removeprefix("W/") == want for tag in raw.split(","))

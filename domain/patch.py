@@ -1,0 +1,295 @@
+"""The PATCH engine (RFC 7644 §3.5.2) on the schema data: add, remove, replace with attribute,
+sub-attribute, URN-qualified and value-filter paths, and path-less values. It works on a copy of
+the resource's attributes; group members become membership steps for the membership port."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any
+
+from domain.errors import InvalidPath, InvalidValue, Mutability, NoTarget
+from domain.evaluate import element_matches
+from domain.filter import PatchPath, parse_path
+from domain.query import And, AttrPath, Compare, Expr, Or, resolve
+from domain.schema import COMPLEX, IMMUTABLE, READ_ONLY, Attribute, ResourceType
+
+OPS = ("add", "remove", "replace")
+
+
+@dataclass(frozen=True)
+class PatchOp:
+    op: str
+    path: str | None = None
+    value: Any = None
+    has_value: bool = False
+
+
+@dataclass(frozen=True)
+class PatchPolicy:
+    """IdP tolerances (issue: PATCH policy presets). `remove_value_list`: a `remove` on a
+    multi-valued path with a `value` list removes exactly those values (Entra) instead of 400;
+    `unmatched_filter`: add/replace on a value-filter path that matches nothing creates the value
+    ("create", Entra) or is 400 noTarget ("noTarget")."""
+
+    remove_value_list: bool = True
+    unmatched_filter: str = "create"
+
+
+@dataclass
+class PatchResult:
+    data: dict[str, Any]
+    member_steps: list[tuple[str, list[dict[str, Any]]]] = field(default_factory=list)
+
+
+class PatchEngine:
+    """Applies one PATCH request's operations to a resource's attributes."""
+
+    def __init__(self, rtype: ResourceType, policy: PatchPolicy | None = None) -> None:
+        self.rtype, self.policy = rtype, policy or PatchPolicy()
+
+    def apply(self, resource_id: str, data: dict[str, Any], ops: list[PatchOp]) -> PatchResult:
+        result = PatchResult(copy.deepcopy(data))
+        for op in ops:
+            name = op.op.lower() if isinstance(op.op, str) else ""
+            if name not in OPS:
+                raise InvalidValue(f"unknown PATCH op {op.op!r}: use add, remove or replace")
+            if name != "remove" and not op.has_value:
+                raise InvalidValue(f"'{name}' needs a value")
+            if op.path is None or (isinstance(op.path, str) and not op.path.strip()):
+                if name == "remove":
+                    raise NoTarget("'remove' needs a path")
+                self._pathless(name, resource_id, op.value, result)
+                continue
+            if not isinstance(op.path, str):
+                raise InvalidPath("'path' must be a string")
+            target = parse_path(self.rtype, op.path)
+            self._apply(name, resource_id, target, op.value, op.has_value, result)
+        return result
+
+    # Path-less add/replace: each key of the value is a path (Entra sends dotted and URN keys).
+    def _pathless(self, op: str, resource_id: str, value: Any, result: PatchResult) -> None:
+        if not isinstance(value, dict):
+            raise InvalidValue(f"a path-less '{op}' needs an object value")
+        for key, item in value.items():
+            if not isinstance(key, str) or key.lower() in ("schemas", "meta"):
+                continue
+            ext = self.rtype.extension(key)
+            if ext is not None and isinstance(item, dict):
+                for sub_key, sub_value in item.items():
+                    self._apply_key(op, resource_id, f"{ext.id}:{sub_key}", sub_value, result)
+                continue
+            self._apply_key(op, resource_id, key, item, result)
+
+    def _apply_key(self, op: str, resource_id: str, key: str, value: Any, result: PatchResult) -> None:
+        try:
+            target = PatchPath(resolve(self.rtype, key))
+        except InvalidPath:
+            raise InvalidPath(f"unknown attribute '{key}'") from None
+        self._apply(op, resource_id, target, value, True, result)
+
+    def _apply(self, op: str, resource_id: str, target: PatchPath, value: Any, has_value: bool,
+               result: PatchResult) -> None:
+        path = target.path
+        if path.schema == "" and path.attribute.name == "id":
+            if op == "remove" or value != resource_id:
+                raise Mutability("'id' is readOnly")
+            return  # Okta renames a group with {"id": ..., "displayName": ...}: an equal id is ignored
+        if path.attribute.name == "members" and not path.extension and self.rtype.name == "Group":
+            self._members(op, target, value, has_value, result)
+            return
+        self._check_mutability(op, target, value, result.data)
+        if value is None and op != "remove":
+            op, has_value = "remove", False  # null means unassigned (RFC 7643 §2.5)
+        holder = _holder(result.data, path, create=op != "remove")
+        if holder is None:
+            return
+        attr = path.attribute
+        if target.filter is not None:
+            self._filtered(op, target, value, has_value, holder)
+        elif path.sub is not None:
+            self._sub(op, path, value, holder)
+        elif attr.multi_valued:
+            self._multi(op, attr, value, has_value, holder)
+        elif op == "remove":
+            holder.pop(attr.name, None)
+        elif attr.type == COMPLEX:
+            if not isinstance(value, dict):
+                raise InvalidValue(f"'{path.name}' needs an object value")
+            current = holder.get(attr.name)
+            merged = dict(current) if isinstance(current, dict) else {}
+            merged.update(_canon(attr, value))
+            holder[attr.name] = merged
+        else:
+            holder[attr.name] = value
+        _drop_empty(result.data, path)
+
+    def _check_mutability(self, op: str, target: PatchPath, value: Any, data: dict[str, Any]) -> None:
+        leaf = (target.sub.leaf if target.sub else None) or target.path.leaf
+        if leaf.mutability == READ_ONLY:
+            if op != "remove" and _current(data, target.path) == value:
+                return  # a readOnly value equal to the stored one is ignored
+            raise Mutability(f"'{target.path.name}' is readOnly")
+        if leaf.mutability == IMMUTABLE and _current(data, target.path) not in (None, value):
+            raise Mutability(f"'{target.path.name}' is immutable")
+
+    def _multi(self, op: str, attr: Attribute, value: Any, has_value: bool, holder: dict[str, Any]) -> None:
+        current = holder.get(attr.name) or []
+        if op == "remove":
+            if has_value and value is not None:
+                if not self.policy.remove_value_list:
+                    raise InvalidValue(f"'remove' on '{attr.name}' takes no value; use a value filter path")
+                drop = {json_key(v.get("value") if isinstance(v, dict) else v) for v in _as_list(value)}
+                holder[attr.name] = [e for e in current if json_key(_elem_value(e)) not in drop]
+            else:
+                holder.pop(attr.name, None)
+            return
+        new = [_canon(attr, v) for v in _as_list(value)]
+        if op == "replace":
+            holder[attr.name] = _with_primary(new, [])
+            return
+        kept = [e for e in current if e not in new]
+        holder[attr.name] = _with_primary(kept, [e for e in new if e not in kept])
+
+    def _sub(self, op: str, path: AttrPath, value: Any, holder: dict[str, Any]) -> None:
+        attr, sub = path.attribute, path.sub
+        assert sub is not None
+        if attr.multi_valued:
+            raise InvalidPath(f"'{path.name}' needs a value filter, e.g. {attr.name}[type eq \"work\"].{sub.name}")
+        parent = holder.get(attr.name)
+        if op == "remove":
+            if isinstance(parent, dict):
+                parent.pop(sub.name, None)
+            return
+        parent = dict(parent) if isinstance(parent, dict) else {}
+        parent[sub.name] = value
+        holder[attr.name] = parent
+
+    def _filtered(self, op: str, target: PatchPath, value: Any, has_value: bool, holder: dict[str, Any]) -> None:
+        attr, expr = target.path.attribute, target.filter
+        assert expr is not None
+        elements = [dict(e) for e in holder.get(attr.name) or [] if isinstance(e, dict)]
+        hits = [i for i, e in enumerate(elements) if element_matches(expr, e)]
+        sub = target.sub.leaf.name if target.sub else None
+        if op == "remove":
+            if sub is None:
+                elements = [e for i, e in enumerate(elements) if i not in hits]
+            else:
+                for i in hits:
+                    elements[i].pop(sub, None)
+            holder[attr.name] = [e for e in elements if e]
+            return
+        if not hits:
+            if self.policy.unmatched_filter != "create":
+                raise NoTarget(f"no value of '{attr.name}' matches the filter")
+            elements.append(_seed(expr))
+            hits = [len(elements) - 1]
+        for i in hits:
+            if sub is not None:
+                elements[i][sub] = value
+            elif isinstance(value, dict):
+                elements[i] = _canon(attr, value) if op == "replace" else {**elements[i], **_canon(attr, value)}
+            else:
+                raise InvalidValue(f"'{target.path.name}' needs an object value")
+        primary = [elements[i] for i in hits if elements[i].get("primary") is True]
+        holder[attr.name] = _with_primary([e for e in elements if e not in primary], primary)
+
+    def _members(self, op: str, target: PatchPath, value: Any, has_value: bool, result: PatchResult) -> None:
+        if target.sub is not None or target.path.sub is not None:
+            raise InvalidPath("members can only be changed as a whole value")
+        if target.filter is not None:
+            if op != "remove":
+                raise InvalidPath("a members value filter is only supported with 'remove'")
+            ids = _ids_in(target.filter)
+            if ids is None:
+                raise InvalidPath('members filters must be of the form members[value eq "<id>"]')
+            result.member_steps.append(("remove", [{"value": i} for i in ids]))
+            return
+        if op == "remove" and not (has_value and value is not None):
+            result.member_steps.append(("replace", []))  # RFC 7644 §3.5.2.2: remove all members
+            return
+        if op == "remove" and not self.policy.remove_value_list:
+            raise InvalidValue("'remove' on 'members' takes no value; use members[value eq \"<id>\"]")
+        items = _as_list(value)
+        for item in items:
+            if not isinstance(item, dict) or not isinstance(item.get("value"), str):
+                raise InvalidValue("every member needs a 'value' (the member's id)")
+        result.member_steps.append((op, items))
+
+
+def json_key(value: Any) -> Any:
+    return value.casefold() if isinstance(value, str) else value
+
+
+def _elem_value(element: Any) -> Any:
+    return element.get("value") if isinstance(element, dict) else element
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _canon(attr: Attribute, value: Any) -> Any:
+    """Canonical sub-attribute names; readOnly sub-attributes and unknown keys are dropped."""
+    if attr.type != COMPLEX or not isinstance(value, dict):
+        return value
+    out = {}
+    for k, v in value.items():
+        sub = attr.sub(k) if isinstance(k, str) else None
+        if sub is not None and sub.mutability != READ_ONLY and v is not None:
+            out[sub.name] = v
+    return out
+
+
+def _with_primary(kept: list[Any], added: list[Any]) -> list[Any]:
+    """RFC 7643 §2.4: a new primary value clears 'primary' on the others."""
+    if any(isinstance(e, dict) and e.get("primary") is True for e in added):
+        kept = [{**e, "primary": False} if isinstance(e, dict) and e.get("primary") is True else e for e in kept]
+    return kept + added
+
+
+def _seed(expr: Expr) -> dict[str, Any]:
+    """A new element satisfying a filter made of `eq` comparisons (Entra adds emails this way)."""
+    if isinstance(expr, Compare) and expr.op == "eq":
+        return {expr.path.leaf.name: expr.value}
+    if isinstance(expr, And):
+        return {**_seed(expr.left), **_seed(expr.right)}
+    raise NoTarget("no value matches the filter, and it does not describe a value to create")
+
+
+def _ids_in(expr: Expr) -> list[str] | None:
+    if isinstance(expr, Compare) and expr.op == "eq" and expr.path.leaf.name == "value" and isinstance(expr.value, str):
+        return [expr.value]
+    if isinstance(expr, Or):
+        left, right = _ids_in(expr.left), _ids_in(expr.right)
+        return None if left is None or right is None else left + right
+    return None
+
+
+def _holder(data: dict[str, Any], path: AttrPath, create: bool) -> dict[str, Any] | None:
+    if not path.extension:
+        return data
+    ext = data.get(path.schema)
+    if not isinstance(ext, dict):
+        if not create:
+            return None
+        ext = data[path.schema] = {}
+    return ext
+
+
+def _current(data: dict[str, Any], path: AttrPath) -> Any:
+    holder = _holder(data, path, create=False) or {}
+    value = holder.get(path.attribute.name)
+    if path.sub is not None:
+        return value.get(path.sub.name) if isinstance(value, dict) else None
+    return value
+
+
+def _drop_empty(data: dict[str, Any], path: AttrPath) -> None:
+    holder = _holder(data, path, create=False)
+    if holder is None:
+        return
+    if holder.get(path.attribute.name) in ({}, [], None):
+        holder.pop(path.attribute.name, None)
+    if path.extension and not holder:
+        data.pop(path.schema, None)

@@ -1,0 +1,101 @@
+"""Group use cases and membership on the in-memory adapters."""
+
+import pytest
+
+from adapters.memory.store import InMemoryTransactions
+from domain.errors import InvalidValue, PreconditionFailed
+from domain.schema import default_registry
+from domain.use_cases.common import DeleteCommand, MemberInput, WriteCommand
+from domain.use_cases.groups import CreateGroup, DeleteGroup, ReplaceGroup
+from domain.use_cases.queries import GetCommand, GetResource
+from domain.use_cases.users import DeleteUser, ProvisionUser
+from tests.fakes import FixedClock, ReversibleHasher, SequentialIds
+
+REG = default_registry()
+
+
+@pytest.fixture
+def env():
+    tx, clock, ids = InMemoryTransactions(), FixedClock(), SequentialIds()
+    users = [
+        ProvisionUser(tx, REG.user, clock, ids, ReversibleHasher())(WriteCommand("idp", {"userName": n})).resource.id
+        for n in ("ann", "bob", "cid")
+    ]
+    return tx, clock, ids, users
+
+
+def create(env, name="G", members=()):
+    tx, clock, ids, _ = env
+    cmd = WriteCommand("idp", {"displayName": name}, members=tuple(MemberInput(m, t) for m, t in members))
+    return CreateGroup(tx, REG.group, clock, ids)(cmd)
+
+
+def replace(env, gid, members, version=None, name="G"):
+    tx, clock, _, _ = env
+    ms = None if members is None else tuple(MemberInput(m) for m in members)
+    return ReplaceGroup(tx, REG.group, clock)(WriteCommand("idp", {"displayName": name}, gid, None, ms, version))
+
+
+class TestGroups:
+    def test_a_group_is_created_with_its_members(self, env):
+        ann, bob, _ = env[3]
+        view = create(env, members=[(ann, None), (bob, "User")])
+        assert [m.value for m in view.members] == sorted([ann, bob])
+
+    def test_display_names_need_not_be_unique(self, env):
+        assert create(env).resource.id != create(env).resource.id
+
+    def test_a_nested_group_member_is_refused(self, env):
+        group = create(env).resource
+        with pytest.raises(InvalidValue, match="nested"):
+            create(env, members=[(group.id, "Group")])
+
+    def test_an_unknown_member_is_refused_and_nothing_is_written(self, env):
+        tx = env[0]
+        with pytest.raises(InvalidValue, match="nobody"):
+            create(env, members=[(env[3][0], None), ("nobody", None)])
+        assert tx.store.groups == {} and not any(tx.store.members.values())
+
+    def test_replace_makes_membership_exact_and_bumps_the_version(self, env):
+        ann, bob, cid = env[3]
+        group = create(env, members=[(ann, None), (bob, None)]).resource
+        view = replace(env, group.id, [bob, cid])
+        assert [m.value for m in view.members] == sorted([bob, cid])
+        assert view.resource.version == 2
+
+    def test_replace_without_members_keeps_them(self, env):
+        ann = env[3][0]
+        group = create(env, members=[(ann, None)]).resource
+        view = replace(env, group.id, None, name="Renamed")
+        assert [m.value for m in view.members] == [ann]
+
+    def test_a_replace_that_changes_nothing_keeps_the_version(self, env):
+        ann = env[3][0]
+        group = create(env, members=[(ann, None)]).resource
+        assert replace(env, group.id, [ann]).resource.version == group.version
+
+    def test_a_stale_version_is_refused(self, env):
+        group = create(env).resource
+        replace(env, group.id, [], name="x")
+        with pytest.raises(PreconditionFailed):
+            replace(env, group.id, [], version=1, name="y")
+
+    def test_users_see_their_groups(self, env):
+        tx, ann = env[0], env[3][0]
+        group = create(env, name="Admins", members=[(ann, None)]).resource
+        view = GetResource(tx)(GetCommand("idp", "User", ann))
+        assert [(g.value, g.display) for g in view.groups] == [(group.id, "Admins")]
+
+    def test_deleting_a_member_removes_the_membership_and_bumps_the_group_version(self, env):
+        tx, clock, _, (ann, bob, _) = env
+        group = create(env, members=[(ann, None), (bob, None)]).resource
+        DeleteUser(tx, clock)(DeleteCommand("idp", ann))
+        view = GetResource(tx)(GetCommand("idp", "Group", group.id))
+        assert [m.value for m in view.members] == [bob]
+        assert view.resource.version == group.version + 1
+
+    def test_deleting_a_group_removes_its_memberships(self, env):
+        tx, clock, _, (ann, _, _) = env
+        group = create(env, members=[(ann, None)]).resource
+        DeleteGroup(tx, clock)(DeleteCommand("idp", group.id))
+        assert GetResource(tx)(GetCommand("idp", "User", ann)).groups == []
