@@ -19,3 +19,14 @@ accesslog = "-"
 # the e2e tier) would take it from each other, and nothing here uses gunicornc. Older versions
 # ignore the name.
 control_socket_disable = True
+
+
+def on_starting(server):  # noqa: ARG001 - gunicorn's hook signature
+    """Check the configuration and the schema revision once, in the master, before any worker
+    forks: a mistake is then one line and exit status 4, not one report per worker."""
+    from app import preflight
+
+    message = preflight()
+    if message:
+        print(message, file=__import__("sys").stderr, flush=True)
+        os._exit(4)  # gunicorn's APP_LOAD_ERROR; _exit: the arbiter has nothing to clean up yet

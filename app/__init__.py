@@ -6,11 +6,38 @@ import logging
 import secrets
 
 from flask import Flask
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.settings import Settings, build_registry, load_settings
 
 log = logging.getLogger(__name__)
+
+
+def preflight() -> str | None:
+    """The startup checks create_app() makes, without building an app: None when all is well,
+    else the one-line message (for gunicorn's master, before it forks)."""
+    from adapters.sqlalchemy.migrate import SchemaNotCurrent, check_current
+    from app.containers import backend_of
+    from app.settings import ConfigError
+
+    try:
+        settings = load_settings()
+        build_registry(settings)
+        if backend_of(settings.database.url) == "sql":
+            from adapters.sqlalchemy.engine import make_engine
+
+            engine = make_engine(settings.database.url)
+            try:
+                check_current(engine)
+            finally:
+                engine.dispose()  # nothing stays connected across the fork
+    except (ConfigError, SchemaNotCurrent) as err:
+        return " ".join(str(err).split())
+    except SQLAlchemyError as err:  # unreachable or refusing database: say so, no traceback
+        first = str(err.orig if getattr(err, "orig", None) else err).splitlines()[0]
+        return f"cannot use the database: {first}"
+    return None
 
 
 def create_app(settings: Settings | None = None) -> Flask:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from adapters.sqlalchemy.engine import make_engine
-from adapters.sqlalchemy.uow import SqlTransactions
 from dependency_injector import containers, providers
 
 from adapters.auth import BasicAuthenticator
 from adapters.http.schemas import SchemaValidator
 from adapters.memory.store import InMemoryTransactions
+from adapters.sqlalchemy.engine import make_engine
+from adapters.sqlalchemy.uow import SqlTransactions
 from adapters.system import Argon2Hasher, SystemClock, UuidGenerator
 from domain.capabilities import Capabilities
+from domain.patch import PatchPolicy
 from domain.use_cases.groups import CreateGroup, DeleteGroup, ReplaceGroup
 from domain.use_cases.patch import MemberPolicy, PatchResource
 from domain.use_cases.queries import GetResource, ListResources
@@ -67,15 +68,19 @@ class Container(containers.DeclarativeContainer):
     replace_user = providers.Factory(ReplaceUser, transactions, registry.provided.user, clock, hasher)
     deactivate_user = providers.Factory(DeactivateUser, transactions, clock)
     delete_user = providers.Factory(DeleteUser, transactions, clock)
-    create_group = providers.Factory(CreateGroup, transactions, registry.provided.group, clock, ids)
-    replace_group = providers.Factory(ReplaceGroup, transactions, registry.provided.group, clock)
+    max_member_changes = providers.Callable(lambda s: s.scim.max_members_per_request, settings)
+    create_group = providers.Factory(
+        CreateGroup, transactions, registry.provided.group, clock, ids, max_member_changes
+    )
+    replace_group = providers.Factory(
+        ReplaceGroup, transactions, registry.provided.group, clock, max_member_changes
+    )
     delete_group = providers.Factory(DeleteGroup, transactions, clock)
     validator = providers.ThreadSafeSingleton(SchemaValidator, unknown_policy)
-    member_policy = providers.Callable(
-        lambda s: MemberPolicy(max_changes=s.scim.max_members_per_request), settings
-    )
+    member_policy = providers.Callable(MemberPolicy, max_changes=max_member_changes)
+    patch_policy = providers.Callable(lambda s: PatchPolicy(unknown=s.scim.policy.unknown), settings)
     patch_resource = providers.Factory(
-        PatchResource, transactions, registry, clock, hasher, validator, members=member_policy
+        PatchResource, transactions, registry, clock, hasher, validator, patch_policy, member_policy
     )
     get_resource = providers.Factory(GetResource, transactions)
     list_resources = providers.Factory(ListResources, transactions)

@@ -35,6 +35,7 @@ _TOKEN = re.compile(
 )
 _KEYWORDS = {"true": True, "false": False, "null": None}
 MAX_FILTER_LENGTH = 4096
+MAX_NESTING = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +61,7 @@ def _tokens(text: str) -> list[_Tok]:
 
 class _Parser:
     def __init__(self, rtype: ResourceType, text: str) -> None:
-        self.rtype, self.text, self.toks, self.i = rtype, text, _tokens(text), 0
+        self.rtype, self.text, self.toks, self.i, self.depth = rtype, text, _tokens(text), 0, 0
 
     def fail(self, what: str) -> InvalidFilter:
         tok = self.toks[self.i] if self.i < len(self.toks) else None
@@ -118,8 +119,12 @@ class _Parser:
 
     def group(self, parent: AttrPath | None) -> Expr:
         self.expect("(")
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise self.fail(f"more than {MAX_NESTING} nested parentheses")
         expr = self.or_(parent)
         self.expect(")")
+        self.depth -= 1
         return expr
 
     def path(self, parent: AttrPath | None) -> AttrPath:
@@ -172,7 +177,10 @@ class _Parser:
         if tok.kind == "string":
             return str(json.loads(tok.text))
         if tok.kind == "number":
-            return json.loads(tok.text)  # type: ignore[no-any-return]
+            try:
+                return json.loads(tok.text)  # type: ignore[no-any-return]
+            except ValueError:  # an integer of thousands of digits
+                raise self.fail("number out of range") from None
         if tok.kind == "word" and tok.text.lower() in _KEYWORDS:
             return _KEYWORDS[tok.text.lower()]
         self.i -= 1

@@ -12,7 +12,7 @@ from domain.errors import InvalidPath, InvalidValue, Mutability, NoTarget
 from domain.evaluate import element_matches
 from domain.filter import PatchPath, parse_path
 from domain.query import And, AttrPath, Compare, Expr, Or, resolve
-from domain.schema import COMPLEX, IMMUTABLE, READ_ONLY, Attribute, ResourceType
+from domain.schema import BOOLEAN, COMPLEX, IMMUTABLE, READ_ONLY, Attribute, ResourceType
 
 OPS = ("add", "remove", "replace")
 
@@ -34,6 +34,7 @@ class PatchPolicy:
 
     remove_value_list: bool = True
     unmatched_filter: str = "create"
+    unknown: str = "ignore"  # unknown attributes in values: "ignore" or "reject" (400)
 
 
 @dataclass
@@ -63,6 +64,13 @@ class PatchEngine:
                 continue
             if not isinstance(op.path, str):
                 raise InvalidPath("'path' must be a string")
+            ext = self.rtype.extension(op.path.strip())
+            if ext is not None:  # the extension as a whole: its attributes are the value's keys
+                if name == "remove":
+                    result.data.pop(ext.id, None)
+                else:
+                    self._pathless(name, resource_id, {ext.id: op.value}, result)
+                continue
             target = parse_path(self.rtype, op.path)
             self._apply(name, resource_id, target, op.value, op.has_value, result)
         return result
@@ -85,7 +93,9 @@ class PatchEngine:
         try:
             target = PatchPath(resolve(self.rtype, key))
         except InvalidPath:
-            raise InvalidPath(f"unknown attribute '{key}'") from None
+            if self.policy.unknown == "reject":
+                raise InvalidPath(f"unknown attribute '{key}'") from None
+            return  # unknown attributes are ignored by policy, as in POST and PUT
         self._apply(op, resource_id, target, value, True, result)
 
     def _apply(self, op: str, resource_id: str, target: PatchPath, value: Any, has_value: bool,
@@ -101,10 +111,13 @@ class PatchEngine:
         self._check_mutability(op, target, value, result.data)
         if value is None and op != "remove":
             op, has_value = "remove", False  # null means unassigned (RFC 7643 §2.5)
+        attr = path.attribute
+        if (op != "remove" and attr.type == COMPLEX and not attr.multi_valued and path.sub is None
+                and target.filter is None and not isinstance(value, dict) and attr.sub("value")):
+            value = {"value": value}  # Entra sends manager as a bare id (Δ9)
         holder = _holder(result.data, path, create=op != "remove")
         if holder is None:
             return
-        attr = path.attribute
         if target.filter is not None:
             self._filtered(op, target, value, has_value, holder)
         elif path.sub is not None:
@@ -118,11 +131,14 @@ class PatchEngine:
                 raise InvalidValue(f"'{path.name}' needs an object value")
             current = holder.get(attr.name)
             merged = dict(current) if isinstance(current, dict) else {}
-            merged.update(_canon(attr, value))
+            merged.update(self._canon(attr, value))
             holder[attr.name] = merged
         else:
             holder[attr.name] = value
         _drop_empty(result.data, path)
+
+    def _canon(self, attr: Attribute, value: Any) -> Any:
+        return _canon(attr, value, self.policy.unknown == "reject")
 
     def _check_mutability(self, op: str, target: PatchPath, value: Any, data: dict[str, Any]) -> None:
         leaf = (target.sub.leaf if target.sub else None) or target.path.leaf
@@ -144,7 +160,11 @@ class PatchEngine:
             else:
                 holder.pop(attr.name, None)
             return
-        new = [_canon(attr, v) for v in _as_list(value)]
+        new: list[Any] = []
+        for v in _as_list(value):
+            v = self._canon(attr, v)
+            if v not in new:
+                new.append(v)
         if op == "replace":
             holder[attr.name] = _with_primary(new, [])
             return
@@ -188,7 +208,7 @@ class PatchEngine:
             if sub is not None:
                 elements[i][sub] = value
             elif isinstance(value, dict):
-                elements[i] = _canon(attr, value) if op == "replace" else {**elements[i], **_canon(attr, value)}
+                elements[i] = self._canon(attr, value) if op == "replace" else {**elements[i], **self._canon(attr, value)}
             else:
                 raise InvalidValue(f"'{target.path.name}' needs an object value")
         primary = [elements[i] for i in hits if elements[i].get("primary") is True]
@@ -210,7 +230,7 @@ class PatchEngine:
             return
         if op == "remove" and not self.policy.remove_value_list:
             raise InvalidValue("'remove' on 'members' takes no value; use members[value eq \"<id>\"]")
-        items = _as_list(value)
+        items = [self._canon(target.path.attribute, i) for i in _as_list(value)]
         for item in items:
             if not isinstance(item, dict) or not isinstance(item.get("value"), str):
                 raise InvalidValue("every member needs a 'value' (the member's id)")
@@ -229,14 +249,19 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def _canon(attr: Attribute, value: Any) -> Any:
-    """Canonical sub-attribute names; readOnly sub-attributes and unknown keys are dropped."""
+def _canon(attr: Attribute, value: Any, reject_unknown: bool = False) -> Any:
+    """Canonical sub-attribute names; readOnly sub-attributes are dropped, unknown keys dropped or
+    (reject_unknown) refused."""
     if attr.type != COMPLEX or not isinstance(value, dict):
         return value
     out = {}
     for k, v in value.items():
         sub = attr.sub(k) if isinstance(k, str) else None
+        if sub is None and reject_unknown:
+            raise InvalidValue(f"unknown attribute '{k}' in '{attr.name}'")
         if sub is not None and sub.mutability != READ_ONLY and v is not None:
+            if sub.type == BOOLEAN and isinstance(v, str) and v.lower() in ("true", "false"):
+                v = v.lower() == "true"  # Entra's "True" (the validator accepts it too)
             out[sub.name] = v
     return out
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from dependency_injector.wiring import Provide, inject
-from flask import Blueprint, Response, json, request
+from flask import Blueprint, Response, request
 
 from adapters.http import SCIM_PREFIX
 from adapters.http.auth import authenticate, principal
@@ -13,7 +14,7 @@ from adapters.http.errors import SCIM_JSON
 from adapters.http.render import list_response, render
 from adapters.http.schemas import loader_for
 from adapters.http.wire import if_match, if_none_match, int_param, json_object
-from domain.errors import InvalidFilter, InvalidPath, InvalidSyntax, Mutability
+from domain.errors import InvalidFilter, InvalidPath, InvalidSyntax, Mutability, NotSupported
 from domain.filter import parse_filter
 from domain.model import GROUP, USER
 from domain.patch import PatchOp
@@ -142,6 +143,13 @@ def delete_user(resource_id: str, delete: Any = Provide["delete_user"]) -> Respo
 def delete_group(resource_id: str, delete: Any = Provide["delete_group"]) -> Response:
     delete(DeleteCommand(principal(), resource_id, if_match()))
     return Response(status=204)
+
+
+@bp.post("/.search")
+@bp.post("/Users/.search")
+@bp.post("/Groups/.search")
+def search() -> Response:
+    raise NotSupported("POST .search is not implemented yet; use GET with filter")
 
 
 PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"

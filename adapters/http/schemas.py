@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -51,7 +52,7 @@ class Int(fields.Field):
 
 class Decimal(fields.Field):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> int | float:
-        if isinstance(value, int | float) and not isinstance(value, bool):
+        if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
             return value
         raise ValidationError("Not a valid number.")
 

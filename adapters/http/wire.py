@@ -55,6 +55,8 @@ def json_body() -> Any:
         raise InvalidSyntax(f"malformed JSON: {err.msg} at line {err.lineno} column {err.colno}") from None
     except RecursionError:
         raise InvalidSyntax("the JSON document is nested too deeply") from None
+    except ValueError as err:  # e.g. an integer of thousands of digits
+        raise InvalidValue(f"unacceptable JSON value: {str(err)[:80]}") from None
     _check_strings(value)
     return value
 

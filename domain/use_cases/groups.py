@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from domain.errors import InvalidValue
+from domain.errors import InvalidValue, PayloadTooLarge
 from domain.model import GROUP, Change, Resource, changed_attributes
 from domain.ports import Clock, IdGenerator, Transactions, UnitOfWork
 from domain.schema import ResourceType
@@ -33,6 +33,13 @@ def member_ids(members: Iterable[MemberInput]) -> list[str]:
     return list(ids)
 
 
+def check_member_changes(count: int, limit: int) -> None:
+    """A configured cap on member changes per request (413), so one request cannot hold the
+    write lock for minutes."""
+    if count > limit:
+        raise PayloadTooLarge(f"{count} member changes in one request; the limit is {limit}")
+
+
 def check_members_exist(uow: UnitOfWork, ids: list[str]) -> None:
     missing = set(ids) - uow.users.existing(ids)
     if missing:
@@ -43,12 +50,15 @@ class CreateGroup:
     """Create a group with its initial members. displayName is required but not unique
     (RFC 7643 §8.7.1: uniqueness none; Entra allows duplicate names)."""
 
-    def __init__(self, tx: Transactions, rtype: ResourceType, clock: Clock, ids: IdGenerator) -> None:
+    def __init__(self, tx: Transactions, rtype: ResourceType, clock: Clock, ids: IdGenerator,
+                 max_member_changes: int = 10_000) -> None:
         self._tx, self._rtype, self._clock, self._ids = tx, rtype, clock, ids
+        self._max = max_member_changes
 
     def __call__(self, cmd: WriteCommand) -> View:
         check_required(self._rtype, cmd.attributes)
         members = member_ids(cmd.members or ())
+        check_member_changes(len(members), self._max)
         now = self._clock.now()
         group = Resource(self._ids.new(), GROUP, dict(cmd.attributes), now, now)
         with self._tx(write=True) as uow:
@@ -66,8 +76,9 @@ class ReplaceGroup:
     a body without `members` keeps them (RFC 7644 §3.5.1 lets the server treat an omitted
     attribute as not asserted, and wiping a large group by omission is the failure to avoid)."""
 
-    def __init__(self, tx: Transactions, rtype: ResourceType, clock: Clock) -> None:
-        self._tx, self._rtype, self._clock = tx, rtype, clock
+    def __init__(self, tx: Transactions, rtype: ResourceType, clock: Clock,
+                 max_member_changes: int = 10_000) -> None:
+        self._tx, self._rtype, self._clock, self._max = tx, rtype, clock, max_member_changes
 
     def __call__(self, cmd: WriteCommand) -> View:
         assert cmd.resource_id is not None
@@ -81,6 +92,7 @@ class ReplaceGroup:
             if members is not None:
                 check_members_exist(uow, members)
                 added, removed = uow.memberships.replace(group.id, members)
+                check_member_changes(len(added) + len(removed), self._max)  # rolls back
                 names += ("members",) if added or removed else ()
             if names:
                 group.data = dict(cmd.attributes)

@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from domain.errors import InvalidValue, PayloadTooLarge
+from domain.errors import InvalidValue
 from domain.model import GROUP, USER, Change, changed_attributes
 from domain.patch import PatchEngine, PatchOp, PatchPolicy
 from domain.ports import Clock, PasswordHasher, ResourceValidator, Transactions, UnitOfWork
@@ -19,7 +19,7 @@ from domain.use_cases.common import (
     check_required,
     check_version,
 )
-from domain.use_cases.groups import member_ids
+from domain.use_cases.groups import check_member_changes, member_ids
 
 log = logging.getLogger(__name__)
 
@@ -82,11 +82,7 @@ class PatchResource:
             return View(resource, groups=uow.memberships.groups_of(resource.id))
 
     def _apply_members(self, uow: UnitOfWork, group_id: str, steps: list[tuple[str, list[dict[str, Any]]]]) -> bool:
-        total = sum(len(items) for _, items in steps)
-        if total > self._members.max_changes:
-            raise PayloadTooLarge(
-                f"{total} member changes in one request; the limit is {self._members.max_changes}"
-            )
+        check_member_changes(sum(len(items) for _, items in steps), self._members.max_changes)
         changed = False
         for op, items in steps:
             ids = member_ids(MemberInput(i["value"], i.get("type")) for i in items)
