@@ -66,8 +66,10 @@ class PatchEngine:
                 raise InvalidPath("'path' must be a string")
             ext = self.rtype.extension(op.path.strip())
             if ext is not None:  # the extension as a whole: its attributes are the value's keys
-                if name == "remove":
+                if name == "remove" or op.value is None:
                     result.data.pop(ext.id, None)
+                elif not isinstance(op.value, dict):
+                    raise InvalidValue(f"'{ext.id}' needs an object value")
                 else:
                     self._pathless(name, resource_id, {ext.id: op.value}, result)
                 continue
@@ -134,7 +136,7 @@ class PatchEngine:
             merged.update(self._canon(attr, value))
             holder[attr.name] = merged
         else:
-            holder[attr.name] = value
+            holder[attr.name] = _coerce(attr, value)
         _drop_empty(result.data, path)
 
     def _canon(self, attr: Attribute, value: Any) -> Any:
@@ -182,7 +184,7 @@ class PatchEngine:
                 parent.pop(sub.name, None)
             return
         parent = dict(parent) if isinstance(parent, dict) else {}
-        parent[sub.name] = value
+        parent[sub.name] = _coerce(sub, value)
         holder[attr.name] = parent
 
     def _filtered(self, op: str, target: PatchPath, value: Any, has_value: bool, holder: dict[str, Any]) -> None:
@@ -206,7 +208,7 @@ class PatchEngine:
             hits = [len(elements) - 1]
         for i in hits:
             if sub is not None:
-                elements[i][sub] = value
+                elements[i][sub] = _coerce(target.sub.leaf, value)  # type: ignore[union-attr]
             elif isinstance(value, dict):
                 elements[i] = self._canon(attr, value) if op == "replace" else {**elements[i], **self._canon(attr, value)}
             else:
@@ -249,6 +251,13 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+def _coerce(attr: Attribute, value: Any) -> Any:
+    """Entra's "True"/"False" for booleans, made real booleans before primary rules look at them."""
+    if attr.type == BOOLEAN and isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    return value
+
+
 def _canon(attr: Attribute, value: Any, reject_unknown: bool = False) -> Any:
     """Canonical sub-attribute names; readOnly sub-attributes are dropped, unknown keys dropped or
     (reject_unknown) refused."""
@@ -260,9 +269,7 @@ def _canon(attr: Attribute, value: Any, reject_unknown: bool = False) -> Any:
         if sub is None and reject_unknown:
             raise InvalidValue(f"unknown attribute '{k}' in '{attr.name}'")
         if sub is not None and sub.mutability != READ_ONLY and v is not None:
-            if sub.type == BOOLEAN and isinstance(v, str) and v.lower() in ("true", "false"):
-                v = v.lower() == "true"  # Entra's "True" (the validator accepts it too)
-            out[sub.name] = v
+            out[sub.name] = _coerce(sub, v)
     return out
 
 

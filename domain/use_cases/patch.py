@@ -82,20 +82,21 @@ class PatchResource:
             return View(resource, groups=uow.memberships.groups_of(resource.id))
 
     def _apply_members(self, uow: UnitOfWork, group_id: str, steps: list[tuple[str, list[dict[str, Any]]]]) -> bool:
-        check_member_changes(sum(len(items) for _, items in steps), self._members.max_changes)
-        changed = False
+        changes = 0  # what changed, not what was sent: Okta re-pushes whole groups
         for op, items in steps:
             ids = member_ids(MemberInput(i["value"], i.get("type")) for i in items)
             if op == "remove":
-                changed |= bool(uow.memberships.remove(group_id, ids))
+                changes += len(uow.memberships.remove(group_id, ids))
                 continue
             ids = self._known(uow, ids)
             if op == "add":
-                changed |= bool(uow.memberships.add(group_id, ids))
+                changes += len(uow.memberships.add(group_id, ids))
             else:
                 added, removed = uow.memberships.replace(group_id, ids)
-                changed |= bool(added or removed)
-        return changed
+                changes += len(added) + len(removed)
+            check_member_changes(changes, self._members.max_changes)  # raising rolls back
+        check_member_changes(changes, self._members.max_changes)
+        return changes > 0
 
     def _known(self, uow: UnitOfWork, ids: list[str]) -> list[str]:
         existing = uow.users.existing(ids)

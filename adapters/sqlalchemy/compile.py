@@ -1,0 +1,200 @@
+"""Compiles the domain filter AST to SQL, with the semantics of adapters/memory/evaluate.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import FromClause, String, and_, cast, false, literal, not_, or_
+
+from adapters.sqlalchemy.dialects import Bool, SqlDialect, dialect_for
+from adapters.sqlalchemy.mapping import as_time
+from adapters.sqlalchemy.operands import (
+    Absent,
+    ColumnValue,
+    Elements,
+    Filled,
+    Guarded,
+    JsonElements,
+    JsonValue,
+    Operand,
+    RowElements,
+    constant,
+)
+from adapters.sqlalchemy.tables import RESOURCE_TABLES, groups, memberships, user_emails, users
+from domain.errors import InvalidFilter
+from domain.model import GROUP, USER
+from domain.query import And, AttrPath, Compare, Expr, Not, Or, Present, ValueFilter
+from domain.schema import BOOLEAN, COMPLEX, DATETIME, DECIMAL, INTEGER
+from domain.text import fold
+
+ORDERING = ("eq", "gt", "ge", "lt", "le")
+# emails sub-attributes the user_emails table holds: filters on only these use its index
+EMAIL_COLUMNS = {"value", "type", "primary"}
+
+
+class FilterCompiler:
+    """One resource kind ("User" or "Group") on one dialect. Call it with a filter."""
+
+    def __init__(self, kind: str, dialect: SqlDialect | str) -> None:
+        self.kind, self.table = kind, RESOURCE_TABLES[kind]
+        self.d = dialect_for(dialect) if isinstance(dialect, str) else dialect
+
+    def __call__(self, expr: Expr) -> Bool:
+        return self._visit(expr, None)
+
+    def _visit(self, expr: Expr, element: Any) -> Bool:
+        if isinstance(expr, And):
+            return and_(self._visit(expr.left, element), self._visit(expr.right, element))
+        if isinstance(expr, Or):
+            return or_(self._visit(expr.left, element), self._visit(expr.right, element))
+        if isinstance(expr, Not):
+            return not_(self._visit(expr.inner, element))
+        if isinstance(expr, ValueFilter):
+            if element is not None:
+                raise InvalidFilter("value filters cannot be nested")
+            if not expr.path.attribute.multi_valued or expr.path.sub is not None:
+                raise InvalidFilter(f"'{expr.path.name}' is not a multi-valued attribute")
+            inner = expr.filter
+            elements = self._elements(expr.path, _subs(inner))
+            return elements.any(lambda el: self._visit(inner, el))
+        if isinstance(expr, Compare | Present):
+            return self._predicate(expr, element)
+        raise InvalidFilter(f"unsupported filter expression {type(expr).__name__}")
+
+    def _predicate(self, expr: Compare | Present, element: Any) -> Bool:
+        """Some value of the path passes the test; `ne` is the negation of `eq` over all values,
+        so a resource without the attribute matches `ne`."""
+        negate = isinstance(expr, Compare) and expr.op == "ne"
+        path = expr.path
+
+        def test(operand: Operand) -> Bool:
+            return self._test(expr, operand, "eq" if negate else None)
+
+        if element is not None:
+            if path.sub is None:
+                raise InvalidFilter(f"'{path.name}' is not a sub-attribute")
+            found = test(element(path.sub))
+        elif path.attribute.multi_valued:
+            subs = {path.sub.name} if path.sub else None
+            elements = self._elements(path, subs)
+            found = elements.any(lambda el: test(el(path.sub)))
+        else:
+            found = test(self._scalar(path))
+        return not_(found) if negate else found
+
+    def _test(self, expr: Compare | Present, operand: Operand, op: str | None) -> Bool:
+        """The evaluator's _compare: a literal of the wrong type matches nothing."""
+        if isinstance(expr, Present):
+            return operand.present()
+        op, value, leaf = op or expr.op, expr.value, expr.path.leaf
+        if value is None:
+            return operand.is_null() if op == "eq" else false()
+        if leaf.type == COMPLEX:
+            raise InvalidFilter(f"cannot compare the complex attribute '{expr.path.name}'")
+        if leaf.type == BOOLEAN:
+            return operand.boolean(value) if isinstance(value, bool) and op == "eq" else false()
+        if leaf.type in (INTEGER, DECIMAL):
+            if isinstance(value, bool) or not isinstance(value, int | float) or op not in ORDERING:
+                return false()
+            return operand.number(op, value)
+        if not isinstance(value, str):
+            return false()
+        if leaf.type == DATETIME:
+            instant = as_time(value)
+            return operand.time(op, instant) if instant is not None and op in ORDERING else false()
+        return operand.text(op, value if leaf.case_exact else fold(value))
+
+    # -- where each attribute lives ---------------------------------------------------------------
+
+    def _scalar(self, path: AttrPath) -> Operand:
+        t, name = self.table, path.attribute.name
+        if path.schema == "":
+            return self._common(path)
+        if not path.extension:
+            column = {"displayName": ("display_name_key", "text")}
+            if self.kind == USER:
+                column.update(userName=("user_name_key", "text"), active=("active", "boolean"))
+            if name in column:
+                col, kind = column[name]
+                return ColumnValue(t.c[col], self.d, kind)
+        ref = self.d.root(t.c.doc_key, _keys(path))
+        if path.sub is None:
+            return JsonValue(ref, self.d)
+        # name.familyName: only when name is an object (a missing name is no null familyName)
+        return Guarded(JsonValue(self.d.child(ref, path.sub.name), self.d), self.d.is_kind(ref, "object"))
+
+    def _common(self, path: AttrPath) -> Operand:
+        t, name = self.table, path.attribute.name
+        if name == "id":
+            return ColumnValue(t.c.id, self.d, "text")
+        if name == "externalId":
+            return ColumnValue(t.c.external_id, self.d, "text")
+        sub = path.sub.name if path.sub else None
+        if sub is None:
+            return Filled()  # meta itself
+        if sub in ("created", "lastModified"):
+            return ColumnValue(t.c.created if sub == "created" else t.c.last_modified, self.d, "time")
+        if sub == "resourceType":
+            return constant(self.kind, self.d)
+        if sub == "version":  # the ETag, W/"<version>"
+            etag = literal('W/"').concat(cast(t.c.version, String)).concat('"')
+            return ColumnValue(etag, self.d, "text")
+        return Absent()  # meta.location is not stored
+
+    def _elements(self, path: AttrPath, subs: set[str] | None) -> Elements:
+        """Where the values of a multi-valued attribute are: membership rows, email rows, or the
+        JSON array. `subs` names the sub-attributes the test reads (None: the whole value)."""
+        t, name = self.table, path.attribute.name
+        if not path.extension and (self.kind, name) in ((GROUP, "members"), (USER, "groups")):
+            return self._memberships(path, subs or set())
+        if not path.extension and self.kind == USER and name == "emails" and subs and subs <= EMAIL_COLUMNS:
+            e = user_emails.c
+            operands = {
+                "value": ColumnValue(e.value_key, self.d, "text"),
+                "type": ColumnValue(e.type, self.d, "text"),
+                "primary": ColumnValue(e.primary, self.d, "boolean"),
+            }
+            return RowElements(e.user_id, operands, t.c.id)
+        ref = self.d.root(t.c.doc_key, _keys(path))
+        return JsonElements(ref, self.d, objects=subs is not None, correlate=t)
+
+    def _memberships(self, path: AttrPath, subs: set[str]) -> Elements:
+        """A group's members are {"value": user id, "type": "User", "display": its displayName};
+        a user's groups are {"value": group id, "type": "direct", "display": its displayName}:
+        what the responses show, so a filter on `display` answers for what the client sees."""
+        m, attr = memberships.c, path.attribute
+        if self.kind == GROUP:
+            owner, value, kind, other = m.group_id, m.member_id, USER, users
+        else:
+            owner, value, kind, other = m.member_id, m.group_id, "direct", groups
+        type_attr = attr.sub("type")
+        type_key = kind if type_attr is None or type_attr.case_exact else fold(kind)
+        # ids are compared as stored: the generated ids are already folded, so a caseExact=false
+        # `groups.value` comparison (literal folded) still finds them
+        operands = {"value": ColumnValue(value, self.d, "text"), "type": constant(type_key, self.d)}
+        source: FromClause = memberships
+        if "display" in subs:  # join the other side only when the filter reads its name
+            source = memberships.join(other, other.c.id == value)
+            operands["display"] = ColumnValue(other.c.display_name_key, self.d, "text")
+        return RowElements(owner, operands, self.table.c.id, source)
+
+
+def _keys(path: AttrPath) -> list[str]:
+    return [path.schema, path.attribute.name] if path.extension else [path.attribute.name]
+
+
+def _subs(expr: Expr) -> set[str]:
+    """Sub-attribute names a value filter's inner filter reads."""
+    if isinstance(expr, And | Or):
+        return _subs(expr.left) | _subs(expr.right)
+    if isinstance(expr, Not):
+        return _subs(expr.inner)
+    if isinstance(expr, Compare | Present):
+        return {expr.path.leaf.name}
+    raise InvalidFilter("value filters cannot be nested")
+
+
+def compile_filter(kind: str, dialect: str, expr: Expr) -> Bool:
+    """The WHERE clause for `expr` on the table of `kind` ("User" or "Group")."""
+    return FilterCompiler(kind, dialect)(expr)
+

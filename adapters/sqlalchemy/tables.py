@@ -1,0 +1,138 @@
+"""The SQL schema as SQLAlchemy Core tables (the alembic migrations create exactly these)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    TypeDecorator,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC in and out. SQLite keeps no offset, so everything is stored as UTC and
+    read back with tzinfo attached; bound literals (filter values) are converted the same way."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: the store only takes timezone-aware values")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def key_string(length: int | None = None) -> String:
+    """Identifiers and comparison keys. PostgreSQL compares them in "C" (code point) order, the
+    order Python's sort and the in-memory store use; SQLite's default BINARY order is the same."""
+    return String(length).with_variant(String(length, collation="C"), "postgresql")  # type: ignore[return-value]
+
+
+JSON_DOC = JSON().with_variant(JSONB(), "postgresql")
+
+metadata = MetaData(naming_convention={
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+})
+
+users = Table(
+    "users", metadata,
+    Column("id", key_string(64), primary_key=True),
+    Column("user_name", String, nullable=True),
+    Column("user_name_key", key_string(), nullable=True),  # fold(userName): uniqueness and lookups
+    Column("external_id", key_string(), nullable=True),
+    Column("display_name", String, nullable=True),
+    Column("display_name_key", key_string(), nullable=True),
+    Column("active", Boolean, nullable=True),
+    Column("created", UtcDateTime, nullable=False),
+    Column("last_modified", UtcDateTime, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("password_hash", String, nullable=True),
+    Column("doc", JSON_DOC, nullable=False),  # Resource.data as given
+    Column("doc_key", JSON_DOC, nullable=False),  # the same with comparison forms, for filters
+    Index(None, "user_name_key", unique=True),
+    Index(None, "external_id"),
+    Index(None, "display_name_key"),
+    Index(None, "active"),
+    Index(None, "last_modified"),
+    Index(None, "created", "id"),  # the list order; also serves filters on created alone
+)
+
+user_emails = Table(
+    "user_emails", metadata,
+    Column("user_id", key_string(64), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("value", String, nullable=True),
+    Column("value_key", key_string(), nullable=True),
+    Column("type", key_string(), nullable=True),  # folded: only ever compared
+    Column("primary", Boolean, nullable=True),
+    PrimaryKeyConstraint("user_id", "position"),
+    Index(None, "value_key"),
+)
+
+groups = Table(
+    "groups", metadata,
+    Column("id", key_string(64), primary_key=True),
+    Column("display_name", String, nullable=True),
+    Column("display_name_key", key_string(), nullable=True),
+    Column("external_id", key_string(), nullable=True),
+    Column("created", UtcDateTime, nullable=False),
+    Column("last_modified", UtcDateTime, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("doc", JSON_DOC, nullable=False),
+    Column("doc_key", JSON_DOC, nullable=False),
+    Index(None, "display_name_key"),
+    Index(None, "external_id"),
+    Index(None, "last_modified"),
+    Index(None, "created", "id"),
+)
+
+memberships = Table(
+    "memberships", metadata,
+    Column("group_id", key_string(64), ForeignKey("groups.id", ondelete="CASCADE"), nullable=False),
+    Column("member_id", key_string(64), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    PrimaryKeyConstraint("group_id", "member_id"),
+    Index(None, "member_id"),
+)
+
+changes = Table(
+    "changes", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UtcDateTime, nullable=False),
+    Column("principal", String, nullable=False),
+    Column("operation", String, nullable=False),
+    Column("resource_type", String, nullable=False),
+    Column("resource_id", String, nullable=False),
+    Column("attributes", JSON_DOC, nullable=False),
+)
+
+service_settings = Table(
+    "service_settings", metadata,
+    Column("key", String, primary_key=True),
+    Column("value", String, nullable=False),
+)
+
+RESOURCE_TABLES = {"User": users, "Group": groups}

@@ -1,0 +1,82 @@
+"""The SQL unit of work: one connection, one transaction, the repositories bound to it."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy import Connection, Engine, insert
+
+from adapters.sqlalchemy.engine import WRITE_OPTION
+from adapters.sqlalchemy.repositories import SqlMemberships, SqlResources
+from adapters.sqlalchemy.tables import changes
+from domain.model import Change
+from domain.schema import Registry
+
+
+class SqlUnitOfWork:
+    """A transaction on a pooled connection. Leaving without commit() rolls back.
+
+    After commit() the use cases may still read (to build their response); those reads run in a
+    new, read-only transaction, so they never hold SQLite's write lock."""
+
+    def __init__(self, engine: Engine, registry: Registry, write: bool) -> None:
+        self._engine, self._registry, self._write = engine, registry, write
+        self._pending: list[Change] = []
+        self._conn: Connection | None = None
+
+    def __enter__(self) -> SqlUnitOfWork:
+        conn = self._engine.connect()
+        try:
+            conn.execution_options(**{WRITE_OPTION: self._write})
+            conn.begin()  # SQLite: BEGIN IMMEDIATE for writes, so writers queue up front
+        except BaseException:
+            conn.close()
+            raise
+        self._conn = conn
+        self._pending.clear()
+        self.users = SqlResources(conn, self._registry.user)
+        self.groups = SqlResources(conn, self._registry.group)
+        self.memberships = SqlMemberships(conn)
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        conn, self._conn = self._conn, None
+        self._pending.clear()
+        if conn is not None:
+            try:
+                conn.rollback()  # a no-op after commit() unless something was read since
+            finally:
+                conn.close()
+
+    def record(self, change: Change) -> None:
+        self._pending.append(change)
+
+    def commit(self) -> None:
+        conn = self._conn
+        if conn is None:
+            raise RuntimeError("commit() outside the unit of work")
+        if self._pending:
+            conn.execute(insert(changes), [_change_row(c) for c in self._pending])
+            self._pending.clear()
+        conn.commit()
+        conn.execution_options(**{WRITE_OPTION: False})
+
+
+def _change_row(c: Change) -> dict[str, object]:
+    return {
+        "at": c.at, "principal": c.principal, "operation": c.operation,
+        "resource_type": c.resource_type, "resource_id": c.resource_id,
+        "attributes": list(c.attributes),
+    }
+
+
+class SqlTransactions:
+    """Opens units of work on an engine; `registry` tells the stores which attributes are
+    caseExact (configured extensions included)."""
+
+    def __init__(self, engine: Engine, registry: Registry) -> None:
+        self.engine, self.registry = engine, registry
+
+    def __call__(self, *, write: bool) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.engine, self.registry, write)

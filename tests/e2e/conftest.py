@@ -1,0 +1,68 @@
+"""The e2e tier: the real gunicorn (gunicorn.conf.py, wsgi:app) as a subprocess on a loopback port.
+
+`live_server` is module-scoped and parametrized by backend: `sqlite` always, `postgres` (marked
+`pg`) only when SCIM_TEST_DATABASE_URL is set. The PostgreSQL runs use their own database,
+scim_e2e on the same server (the contract tier owns the one SCIM_TEST_DATABASE_URL names), whose
+public schema is dropped and recreated before each server starts.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.e2e.harness import (
+    PG_ENV,
+    REPORT,
+    LiveServer,
+    db_upgrade,
+    pg_e2e_url,
+    pg_reset,
+    start_gunicorn,
+    wait_until_serving,
+    write_config,
+)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    for title, text in REPORT:
+        terminalreporter.write_sep("=", title)
+        terminalreporter.write_line(text)
+
+
+BACKENDS = [
+    "sqlite",
+    pytest.param("postgres", marks=pytest.mark.pg),
+]
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    if request.param == "postgres" and not os.environ.get(PG_ENV):
+        pytest.skip(f"{PG_ENV} is not set")
+    return str(request.param)
+
+
+@pytest.fixture(scope="module")
+def live_server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """gunicorn -c gunicorn.conf.py wsgi:app (2 workers x 4 threads) on a fresh, upgraded database."""
+    workdir = tmp_path_factory.mktemp(f"live-{backend}")
+    if backend == "postgres":
+        url = pg_e2e_url()
+        pg_reset(url)
+    else:
+        url = f"sqlite:///{workdir / 'scim.db'}"
+    password = secrets.token_urlsafe(24)
+    config = write_config(workdir / "config.yaml", url, password)
+    db_upgrade(config)
+    process, port = start_gunicorn(workdir, config)
+    server = LiveServer(backend, port, password, config, url, process)
+    try:
+        wait_until_serving(process, server.scim_url + "/ServiceProviderConfig", server.auth)
+        yield server
+    finally:
+        process.stop()
