@@ -11,7 +11,6 @@ from adapters.sqlalchemy.engine import make_engine
 from adapters.sqlalchemy.uow import SqlTransactions
 from adapters.system import Argon2Hasher, SystemClock, UuidGenerator
 from domain.capabilities import Capabilities
-from domain.patch import PatchPolicy
 from domain.use_cases.groups import CreateGroup, DeleteGroup, ReplaceGroup
 from domain.use_cases.patch import MemberPolicy, PatchResource
 from domain.use_cases.queries import GetResource, ListResources
@@ -49,7 +48,7 @@ class Container(containers.DeclarativeContainer):
     )
 
     # What the HTTP adapter reads.
-    unknown_policy = providers.Callable(lambda s: s.scim.policy.unknown, settings)
+    policy = providers.Callable(lambda s: s.scim.policy.effective(), settings)
     paging = providers.Callable(
         lambda s: {"default_count": s.scim.default_count, "max_results": s.scim.max_results}, settings
     )
@@ -76,11 +75,13 @@ class Container(containers.DeclarativeContainer):
         ReplaceGroup, transactions, registry.provided.group, clock, max_member_changes
     )
     delete_group = providers.Factory(DeleteGroup, transactions, clock)
-    validator = providers.ThreadSafeSingleton(SchemaValidator, unknown_policy)
-    member_policy = providers.Callable(MemberPolicy, max_changes=max_member_changes)
-    patch_policy = providers.Callable(lambda s: PatchPolicy(unknown=s.scim.policy.unknown), settings)
+    validator = providers.ThreadSafeSingleton(SchemaValidator, policy)
+    member_policy = providers.Callable(
+        lambda p, cap: MemberPolicy("ignore" if p.unknown_members == "ignore-and-report" else "reject", cap),
+        policy, max_member_changes,
+    )
     patch_resource = providers.Factory(
-        PatchResource, transactions, registry, clock, hasher, validator, patch_policy, member_policy
+        PatchResource, transactions, registry, clock, hasher, validator, policy, member_policy
     )
     get_resource = providers.Factory(GetResource, transactions)
     list_resources = providers.Factory(ListResources, transactions)

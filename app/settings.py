@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from domain.policy import PRESETS, Policy, policy_for
 from domain.schema import (
     COMPLEX,
     ENTERPRISE_USER_SCHEMA,
@@ -59,7 +60,23 @@ class AuthSettings:
 
 @dataclass(frozen=True)
 class PolicySettings:
-    unknown: str = field(default="ignore", metadata=_rule(choices=("ignore", "reject")))
+    """IdP tolerances: a preset, and switches that override it (null: the preset's value).
+    domain/policy.py documents each switch."""
+
+    preset: str = field(default="default", metadata=_rule(choices=tuple(PRESETS)))
+    unknown: str | None = field(default=None, metadata=_rule(choices=("ignore", "reject")))
+    string_booleans: bool | None = None
+    remove_value_list: bool | None = None
+    unmatched_filter: str | None = field(default=None, metadata=_rule(choices=("create", "noTarget")))
+    unknown_members: str | None = field(default=None, metadata=_rule(choices=("reject", "ignore-and-report")))
+    patch_response: int | None = field(default=None, metadata=_rule(choices=(200, 204)))
+
+    def effective(self) -> Policy:
+        return policy_for(
+            self.preset, unknown=self.unknown, string_booleans=self.string_booleans,
+            remove_value_list=self.remove_value_list, unmatched_filter=self.unmatched_filter,
+            unknown_members=self.unknown_members, patch_response=self.patch_response,
+        )
 
 
 @dataclass(frozen=True)
@@ -220,7 +237,7 @@ def _check_rules(f: Field[Any], value: Any, where: str, suffix: str = "") -> Non
     if value is None:
         return
     if "choices" in rules and value not in rules["choices"]:
-        _fail(where, f"expected one of {', '.join(rules['choices'])}, got {value!r}{suffix}")
+        _fail(where, f"expected one of {', '.join(map(str, rules['choices']))}, got {value!r}{suffix}")
     if "minimum" in rules and value < rules["minimum"]:
         _fail(where, f"must be at least {rules['minimum']}, got {value}{suffix}")
     if rules.get("nonempty") and not value.strip():

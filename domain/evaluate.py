@@ -81,6 +81,8 @@ def _compare(path: AttrPath, op: str, actual: Any, expected: Literal) -> bool:
     if kind in (INTEGER, DECIMAL):
         if isinstance(expected, bool) or not isinstance(expected, int | float):
             return False
+        if isinstance(actual, bool) or not isinstance(actual, int | float):
+            return False
         return _order(op, actual, expected)
     if not isinstance(expected, str) or isinstance(actual, bool):
         return False

@@ -11,6 +11,7 @@ from typing import Any
 from domain.errors import InvalidPath, InvalidValue, Mutability, NoTarget
 from domain.evaluate import element_matches
 from domain.filter import PatchPath, parse_path
+from domain.policy import Policy
 from domain.query import And, AttrPath, Compare, Expr, Or, resolve
 from domain.schema import BOOLEAN, COMPLEX, IMMUTABLE, READ_ONLY, Attribute, ResourceType
 
@@ -25,18 +26,6 @@ class PatchOp:
     has_value: bool = False
 
 
-@dataclass(frozen=True)
-class PatchPolicy:
-    """IdP tolerances (issue: PATCH policy presets). `remove_value_list`: a `remove` on a
-    multi-valued path with a `value` list removes exactly those values (Entra) instead of 400;
-    `unmatched_filter`: add/replace on a value-filter path that matches nothing creates the value
-    ("create", Entra) or is 400 noTarget ("noTarget")."""
-
-    remove_value_list: bool = True
-    unmatched_filter: str = "create"
-    unknown: str = "ignore"  # unknown attributes in values: "ignore" or "reject" (400)
-
-
 @dataclass
 class PatchResult:
     data: dict[str, Any]
@@ -46,8 +35,8 @@ class PatchResult:
 class PatchEngine:
     """Applies one PATCH request's operations to a resource's attributes."""
 
-    def __init__(self, rtype: ResourceType, policy: PatchPolicy | None = None) -> None:
-        self.rtype, self.policy = rtype, policy or PatchPolicy()
+    def __init__(self, rtype: ResourceType, policy: Policy | None = None) -> None:
+        self.rtype, self.policy = rtype, policy or Policy()
 
     def apply(self, resource_id: str, data: dict[str, Any], ops: list[PatchOp]) -> PatchResult:
         result = PatchResult(copy.deepcopy(data))

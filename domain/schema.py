@@ -162,8 +162,8 @@ USER = Schema(
             multi_valued=True,
             mutability=READ_ONLY,
             sub_attributes=(
-                Attribute("value", mutability=READ_ONLY),
-                Attribute("$ref", REFERENCE, mutability=READ_ONLY, reference_types=("User", "Group")),
+                Attribute("value", mutability=READ_ONLY, case_exact=True),
+                Attribute("$ref", REFERENCE, mutability=READ_ONLY, case_exact=True, reference_types=("User", "Group")),
                 Attribute("display", mutability=READ_ONLY),
                 Attribute("type", mutability=READ_ONLY, canonical_values=("direct", "indirect")),
             ),

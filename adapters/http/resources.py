@@ -18,6 +18,7 @@ from domain.errors import InvalidFilter, InvalidPath, InvalidSyntax, Mutability,
 from domain.filter import parse_filter
 from domain.model import GROUP, USER
 from domain.patch import PatchOp
+from domain.policy import Policy
 from domain.query import Query
 from domain.schema import Registry, ResourceType
 from domain.use_cases.common import DeleteCommand, View, WriteCommand
@@ -48,7 +49,7 @@ def _one(view: View, rtype: ResourceType, status: int = 200) -> Response:
     return respond(body, status, view.resource.etag, location)
 
 
-def _write_command(rtype: ResourceType, policy: str, resource_id: str | None = None) -> WriteCommand:
+def _write_command(rtype: ResourceType, policy: Policy, resource_id: str | None = None) -> WriteCommand:
     loaded = loader_for(rtype, policy).load(json_object())
     if resource_id is not None and loaded.resource_id not in (None, resource_id):
         raise Mutability(f"'id' in the body ({loaded.resource_id}) differs from the URL ({resource_id})")
@@ -105,14 +106,14 @@ def get_group(resource_id: str) -> Response:
 
 @bp.post("/Users")
 @inject
-def create_user(registry: Registry = Provide["registry"], policy: str = Provide["unknown_policy"],
+def create_user(registry: Registry = Provide["registry"], policy: Policy = Provide["policy"],
                 provision: Any = Provide["provision_user"]) -> Response:
     return _one(provision(_write_command(registry.user, policy)), registry.user, 201)
 
 
 @bp.post("/Groups")
 @inject
-def create_group(registry: Registry = Provide["registry"], policy: str = Provide["unknown_policy"],
+def create_group(registry: Registry = Provide["registry"], policy: Policy = Provide["policy"],
                  create: Any = Provide["create_group"]) -> Response:
     return _one(create(_write_command(registry.group, policy)), registry.group, 201)
 
@@ -120,14 +121,14 @@ def create_group(registry: Registry = Provide["registry"], policy: str = Provide
 @bp.put("/Users/<resource_id>")
 @inject
 def replace_user(resource_id: str, registry: Registry = Provide["registry"],
-                 policy: str = Provide["unknown_policy"], replace: Any = Provide["replace_user"]) -> Response:
+                 policy: Policy = Provide["policy"], replace: Any = Provide["replace_user"]) -> Response:
     return _one(replace(_write_command(registry.user, policy, resource_id)), registry.user)
 
 
 @bp.put("/Groups/<resource_id>")
 @inject
 def replace_group(resource_id: str, registry: Registry = Provide["registry"],
-                  policy: str = Provide["unknown_policy"], replace: Any = Provide["replace_group"]) -> Response:
+                  policy: Policy = Provide["policy"], replace: Any = Provide["replace_group"]) -> Response:
     return _one(replace(_write_command(registry.group, policy, resource_id)), registry.group)
 
 
@@ -178,8 +179,10 @@ def _operations() -> tuple[PatchOp, ...]:
 
 @inject
 def _patch(kind: str, resource_id: str, registry: Registry = Provide["registry"],
-           patcher: PatchResource = Provide["patch_resource"]) -> Response:
+           patcher: PatchResource = Provide["patch_resource"], policy: Policy = Provide["policy"]) -> Response:
     view = patcher(PatchCommand(principal(), kind, resource_id, _operations(), if_match()))
+    if policy.patch_response == 204:
+        return Response(status=204, headers={"ETag": view.resource.etag})
     return _one(view, registry.by_name(kind))
 
 

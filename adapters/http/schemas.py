@@ -15,6 +15,7 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load
 
 from domain.errors import InvalidSyntax, InvalidValue
+from domain.policy import Policy
 from domain.schema import (
     BINARY,
     BOOLEAN,
@@ -33,12 +34,16 @@ IGNORE, REJECT = "ignore", "reject"
 
 
 class Bool(fields.Field):
-    """A JSON boolean; the strings "true"/"false" in any case are accepted (Entra sends "False")."""
+    """A JSON boolean; with `strings`, "true"/"false" in any case too (Entra sends "False")."""
+
+    def __init__(self, strings: bool = True, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.strings = strings
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> bool:
         if isinstance(value, bool):
             return value
-        if isinstance(value, str) and value.lower() in ("true", "false"):
+        if self.strings and isinstance(value, str) and value.lower() in ("true", "false"):
             return value.lower() == "true"
         raise ValidationError("Not a valid boolean.")
 
@@ -86,7 +91,7 @@ class Binary(Str):
         return text
 
 
-_SCALARS: dict[str, type[fields.Field]] = {BOOLEAN: Bool, INTEGER: Int, DECIMAL: Decimal, DATETIME: DateTime,
+_SCALARS: dict[str, type[fields.Field]] = {INTEGER: Int, DECIMAL: Decimal, DATETIME: DateTime,
                                            BINARY: Binary}
 
 
@@ -134,26 +139,28 @@ class Multi(fields.List):
         return super()._deserialize([v for v in value if v is not None], attr, data, **kw)
 
 
-def _field(attr: Attribute, policy: str, where: str) -> fields.Field:
+def _field(attr: Attribute, policy: Policy, where: str) -> fields.Field:
     if attr.type == COMPLEX:
         inner: fields.Field = fields.Nested(_complex_schema(attr, policy, where))
+    elif attr.type == BOOLEAN:
+        inner = Bool(strings=policy.string_booleans)
     else:
         inner = _SCALARS.get(attr.type, Str)()
     return Multi(inner) if attr.multi_valued else inner
 
 
-def _schema_class(name: str, attrs: tuple[Attribute, ...], policy: str, where: str,
+def _schema_class(name: str, attrs: tuple[Attribute, ...], policy: Policy, where: str,
                   extra: dict[str, fields.Field] | None = None) -> type[ScimSchema]:
     declared = {a.name: _field(a, policy, f"{where}.{a.name}" if where else a.name) for a in attrs}
     declared.update(extra or {})
     cls = ScimSchema.from_dict(declared, name=name)
     cls.canon = {(f.data_key or k).lower(): f.data_key or k for k, f in declared.items()}
     cls.read_only = frozenset(a.name for a in attrs if a.mutability == READ_ONLY)
-    cls.policy, cls.where = policy, f" in '{where}'" if where else ""
+    cls.policy, cls.where = policy.unknown, f" in '{where}'" if where else ""
     return cls  # type: ignore[return-value]
 
 
-def _complex_schema(attr: Attribute, policy: str, where: str) -> type[ScimSchema]:
+def _complex_schema(attr: Attribute, policy: Policy, where: str) -> type[ScimSchema]:
     return _schema_class(f"Complex_{attr.name}", attr.sub_attributes, policy, where)
 
 
@@ -171,7 +178,7 @@ class Loaded:
 class ResourceLoader:
     """Loads a resource body for one resource type (built once per type and policy)."""
 
-    def __init__(self, rtype: ResourceType, policy: str) -> None:
+    def __init__(self, rtype: ResourceType, policy: Policy) -> None:
         self._rtype, self._policy = rtype, policy
         extra: dict[str, fields.Field] = {
             "schemas": Multi(Str()), "id": Str(), "meta": fields.Raw(), "externalId": Str(),
@@ -207,7 +214,7 @@ class ResourceLoader:
 
     def _check_schemas(self, body: dict[str, Any]) -> None:
         raw = next((v for k, v in body.items() if k.lower() == "schemas"), None)
-        if raw is None or self._policy != REJECT:
+        if raw is None or self._policy.unknown != REJECT:
             return
         if not isinstance(raw, list):
             raise InvalidSyntax("'schemas' must be a list of schema URNs")
@@ -271,7 +278,7 @@ def _describe(messages: Any, prefix: str = "") -> str:
 
 
 @lru_cache(maxsize=32)
-def loader_for(rtype: ResourceType, policy: str) -> ResourceLoader:
+def loader_for(rtype: ResourceType, policy: Policy) -> ResourceLoader:
     """One loader per (resource type, policy): schemas are built once, never per request."""
     return ResourceLoader(rtype, policy)
 
@@ -283,8 +290,8 @@ class SchemaValidator:
     """The ResourceValidator port on the generated schemas: PATCH results are checked by the
     same rules as POST and PUT bodies."""
 
-    def __init__(self, policy: str = IGNORE) -> None:
-        self._policy = policy
+    def __init__(self, policy: Policy | None = None) -> None:
+        self._policy = policy or Policy()
 
     def validate(self, rtype: ResourceType, data: dict[str, Any]) -> dict[str, Any]:
         return loader_for(rtype, self._policy).load(data).attributes

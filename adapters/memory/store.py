@@ -10,7 +10,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any
 
-from domain.errors import NotFound, PreconditionFailed, Uniqueness
+from domain.errors import InvalidValue, NotFound, PreconditionFailed, Uniqueness
 from domain.evaluate import matches
 from domain.model import GROUP, USER, Change, GroupRef, MemberRef, Page, Resource
 from domain.query import Query
@@ -82,6 +82,12 @@ class InMemoryResources:
         old = self._items.pop(resource_id, None)
         if old is None:
             raise NotFound(f"{self._kind} {resource_id} not found")
+        # memberships go with their user or group, as the SQL store's foreign keys cascade
+        memberships = InMemoryMemberships(self._store, self._undo)
+        if self._kind == USER:
+            memberships.drop_member(resource_id)
+        else:
+            memberships.drop_group(resource_id)
         self._release_name(old)
         self._undo(lambda: (self._claim_name(old), self._items.__setitem__(old.id, old)))
 
@@ -104,9 +110,11 @@ class InMemoryResources:
     def _related(self, r: Resource, name: str) -> list[dict[str, Any]]:
         s = self._store
         if name == "members" and r.resource_type == GROUP:
-            return [{"value": m, "type": USER} for m in s.members.get(r.id, ())]
+            return [{"value": m, "type": USER, "display": s.users[m].display_name if m in s.users else None}
+                    for m in s.members.get(r.id, ())]
         if name == "groups" and r.resource_type == USER:
-            return [{"value": g, "type": "direct"} for g in s.member_of.get(r.id, ())]
+            return [{"value": g, "type": "direct", "display": s.groups[g].display_name if g in s.groups else None}
+                    for g in s.member_of.get(r.id, ())]
         return []
 
     def _claim_name(self, r: Resource) -> None:
@@ -140,6 +148,9 @@ class InMemoryMemberships:
     def add(self, group_id: str, member_ids: Iterable[str]) -> set[str]:
         current = self._s.members.get(group_id, set())
         added = {m for m in member_ids if m not in current}
+        unknown = sorted(m for m in added if m not in self._s.users)
+        if unknown or group_id not in self._s.groups:
+            raise InvalidValue(f"unknown member or group id(s): {', '.join(unknown[:20]) or group_id}")
         for m in added:
             self._link(group_id, m)
             self._undo(lambda m=m: self._unlink(group_id, m))

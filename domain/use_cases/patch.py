@@ -9,7 +9,8 @@ from typing import Any
 
 from domain.errors import InvalidValue
 from domain.model import GROUP, USER, Change, changed_attributes
-from domain.patch import PatchEngine, PatchOp, PatchPolicy
+from domain.patch import PatchEngine, PatchOp
+from domain.policy import Policy
 from domain.ports import Clock, PasswordHasher, ResourceValidator, Transactions, UnitOfWork
 from domain.schema import Registry
 from domain.use_cases.common import (
@@ -45,10 +46,10 @@ class MemberPolicy:
 
 class PatchResource:
     def __init__(self, tx: Transactions, registry: Registry, clock: Clock, hasher: PasswordHasher,
-                 validator: ResourceValidator, policy: PatchPolicy | None = None,
+                 validator: ResourceValidator, policy: Policy | None = None,
                  members: MemberPolicy | None = None) -> None:
         self._tx, self._registry, self._clock, self._hasher = tx, registry, clock, hasher
-        self._validator, self._policy, self._members = validator, policy or PatchPolicy(), members or MemberPolicy()
+        self._validator, self._policy, self._members = validator, policy or Policy(), members or MemberPolicy()
 
     def __call__(self, cmd: PatchCommand) -> View:
         rtype = self._registry.by_name(cmd.resource_type)
@@ -82,7 +83,7 @@ class PatchResource:
             return View(resource, groups=uow.memberships.groups_of(resource.id))
 
     def _apply_members(self, uow: UnitOfWork, group_id: str, steps: list[tuple[str, list[dict[str, Any]]]]) -> bool:
-        changes = 0  # what changed, not what was sent: Okta re-pushes whole groups
+        changes, cleared = 0, False  # what changed, not what was sent: Okta re-pushes whole groups
         for op, items in steps:
             ids = member_ids(MemberInput(i["value"], i.get("type")) for i in items)
             if op == "remove":
@@ -93,10 +94,12 @@ class PatchResource:
                 changes += len(uow.memberships.add(group_id, ids))
             else:
                 added, removed = uow.memberships.replace(group_id, ids)
-                changes += len(added) + len(removed)
+                # clearing a group is one statement, whatever its size: not capped
+                changes += len(added) + (len(removed) if ids else 0)
+                cleared |= not ids and bool(removed)
             check_member_changes(changes, self._members.max_changes)  # raising rolls back
         check_member_changes(changes, self._members.max_changes)
-        return changes > 0
+        return changes > 0 or cleared
 
     def _known(self, uow: UnitOfWork, ids: list[str]) -> list[str]:
         existing = uow.users.existing(ids)

@@ -27,20 +27,19 @@ USER_PATHS = [
     "userName", "displayName", "externalId", "id", "title", "nickName", "name.familyName", "name.givenName",
     "name", "emails", "emails.value", "emails.type", "emails.display", "emails.primary", "active",
     "meta.created", "meta.lastModified", "meta.resourceType", "meta.version", "groups.value", "groups.type",
+    "groups.display",
     "phoneNumbers.value", "addresses.locality", "addresses.primary", "roles.value",
     f"{ENTERPRISE}:department", f"{ENTERPRISE}:manager.value", f"{ENTERPRISE}:employeeNumber",
     f"{TEST_EXT}:hired", f"{TEST_EXT}:level", f"{TEST_EXT}:score", f"{TEST_EXT}:tags", f"{TEST_EXT}:badge",
     f"{TEST_EXT}:flag",
 ]
-# members.display and groups.display are left out: the memory store does not derive them yet
-# (see test_filters.DISPLAY_CASES)
-GROUP_PATHS = ["displayName", "externalId", "id", "members", "members.value", "members.type",
+GROUP_PATHS = ["displayName", "externalId", "id", "members", "members.value", "members.type", "members.display",
                "meta.created", "meta.resourceType"]
 # sub-attributes usable inside attr[...] for each multi-valued attribute
 VALUE_FILTERS = {
     USER: {"emails": ["value", "type", "primary", "display"], "addresses": ["locality", "primary"],
-           "groups": ["value", "type"], "phoneNumbers": ["value", "type"]},
-    GROUP: {"members": ["value", "type"]},
+           "groups": ["value", "type", "display"], "phoneNumbers": ["value", "type"]},
+    GROUP: {"members": ["value", "type", "display"]},
 }
 TEXTS = ["", "a", "b", "e", "\u00e9", "E\u0301", "SALES", "abc", "AbC", "%", "_", "@x", "jensen", "u0", "u02",
          "g1", 'W/"1"', "User", "work", "WORK", "\U0001f600", "\u00df", "SS", "strasse", "Paris", "alpha",

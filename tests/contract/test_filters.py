@@ -182,8 +182,7 @@ def test_display_filters_match_the_names_the_responses_show(stores: Stores, kind
     assert set(found(stores[1], kind, text)[0]) == expected
 
 
-@pytest.mark.xfail(strict=True, reason="adapters/memory: _related() gives members/groups no display")
-@pytest.mark.parametrize(("kind", "text", "expected"), DISPLAY_CASES[:1])
+@pytest.mark.parametrize(("kind", "text", "expected"), DISPLAY_CASES, ids=[c[1] for c in DISPLAY_CASES])
 def test_memory_display_filters_match_the_names_the_responses_show(kind: str, text: str,
                                                                    expected: set[str]) -> None:
     memory = InMemoryTransactions()

@@ -138,9 +138,7 @@ class TestRemovals:
             uow.commit()
         assert members_of(tx, "g1") == ["u2"] and members_of(tx, "g2") == []
 
-    def test_sql_deletes_memberships_with_their_user_or_group(self, tx: Transactions, backend: str) -> None:
-        if backend == "memory":
-            pytest.skip("the memory store leaves membership cleanup to the use cases")
+    def test_memberships_go_with_their_user_or_group(self, tx: Transactions) -> None:
         with tx(write=True) as uow:
             uow.memberships.add("g1", ["u1", "u2"])
             uow.memberships.add("g2", ["u1"])
@@ -152,9 +150,7 @@ class TestRemovals:
             assert uow.memberships.members("g1") == [MemberRef("u2", "User 2")]
             assert uow.memberships.members("g2") == []
 
-    def test_sql_refuses_members_that_do_not_exist(self, tx: Transactions, backend: str) -> None:
-        if backend == "memory":
-            pytest.skip("the memory store trusts the use cases' existence check")
+    def test_members_that_do_not_exist_are_refused(self, tx: Transactions) -> None:
         with tx(write=True) as uow, pytest.raises(InvalidValue):
             uow.memberships.add("g1", ["u1", "ghost"])
         with tx(write=True) as uow, pytest.raises(InvalidValue):

@@ -282,9 +282,6 @@ class TestFilteringGroups:
         ("/Groups", 'members.display eq "Babs Jensen"', ["Admins", "Tour"]),
         ("/Users", 'groups.display eq "Tour"', ["bjensen"]),
     ])
-    @pytest.mark.xfail(strict=True, reason="BUG: members.display / groups.display filters silently match nothing: "
-                       "the membership elements filters see carry only value and type "
-                       "(adapters/memory/store.py:104 _related; adapters/sqlalchemy/compile.py:161 _memberships)")
     def test_a_filter_on_a_member_display_is_answered_or_refused_never_silently_empty(
             self, directory, endpoint, expr, names):
         """The display shown in `members`/`groups` either filters, or the filter is refused."""

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from domain.errors import InvalidPath, InvalidValue, Mutability, NoTarget
-from domain.patch import PatchEngine, PatchOp, PatchPolicy, PatchResult
+from domain.patch import PatchEngine, PatchOp, PatchResult
+from domain.policy import Policy
 from domain.schema import ENTERPRISE_USER_SCHEMA as ENT
 from domain.schema import default_registry
 
@@ -27,7 +28,7 @@ def op(name: Any, path: Any = None, value: Any = _ABSENT) -> PatchOp:
     return PatchOp(name, path, value, True)
 
 
-def patch(rtype: Any, data: dict[str, Any], *ops: PatchOp, policy: PatchPolicy | None = None) -> PatchResult:
+def patch(rtype: Any, data: dict[str, Any], *ops: PatchOp, policy: Policy | None = None) -> PatchResult:
     return PatchEngine(rtype, policy).apply(RID, data, list(ops))
 
 
@@ -236,13 +237,13 @@ class TestPathlessValues:
     @pytest.mark.parametrize("key", ["nosuch", "name.nosuch", f"{ENT}:nosuch", "urn:example:custom:2.0:User:x"])
     def test_an_unknown_key_is_invalid_path_under_the_reject_policy(self, key):
         with pytest.raises(InvalidPath, match="nosuch|custom"):
-            patch(USER, user(), op("replace", None, {"title": "T", key: "x"}), policy=PatchPolicy(unknown="reject"))
+            patch(USER, user(), op("replace", None, {"title": "T", key: "x"}), policy=Policy(unknown="reject"))
 
     def test_an_unknown_key_inside_an_extension_object_follows_the_policy(self):
         value = {ENT: {"department": "D", "nosuch": "x"}}
         assert patch(USER, user(), op("add", None, value)).data[ENT] == {"department": "D"}
         with pytest.raises(InvalidPath):
-            patch(USER, user(), op("add", None, value), policy=PatchPolicy(unknown="reject"))
+            patch(USER, user(), op("add", None, value), policy=Policy(unknown="reject"))
 
     @pytest.mark.parametrize("value", ["text", ["title"], 5, None])
     def test_a_value_that_is_not_an_object_is_invalid_value(self, value):
@@ -327,7 +328,7 @@ class TestMultiValuedAttributes:
     def test_without_remove_value_list_a_remove_with_a_value_is_invalid_value(self):
         with pytest.raises(InvalidValue):
             patch(USER, user(emails=[dict(WORK), dict(HOME)]), op("remove", "emails", [{"value": HOME["value"]}]),
-                  policy=PatchPolicy(remove_value_list=False))
+                  policy=Policy(remove_value_list=False))
 
 
 class TestUnknownSubAttributes:
@@ -343,7 +344,7 @@ class TestUnknownSubAttributes:
     ])
     def test_an_unknown_sub_attribute_in_a_value_is_invalid_value_under_the_reject_policy(self, operation):
         with pytest.raises(InvalidValue, match="nosuch"):
-            patch(USER, user(), operation, policy=PatchPolicy(unknown="reject"))
+            patch(USER, user(), operation, policy=Policy(unknown="reject"))
 
     def test_sub_attribute_names_in_a_value_are_canonical(self):
         data = patch(USER, user(), op("add", "emails", [{"Value": "a@x", "TYPE": "work", "Primary": True}])).data
@@ -403,14 +404,14 @@ class TestValueFilterMatchingNothing:
     def test_under_the_no_target_policy_it_is_no_target(self, name):
         with pytest.raises(NoTarget):
             patch(USER, user(emails=[dict(HOME)]), op(name, 'emails[type eq "work"].value', "w@x"),
-                  policy=PatchPolicy(unmatched_filter="noTarget"))
+                  policy=Policy(unmatched_filter="noTarget"))
 
     def test_under_the_no_target_policy_a_matching_filter_still_works(self):
         data = patch(USER, user(emails=[dict(WORK)]), op("replace", 'emails[type eq "work"].value', "w@x"),
-                     policy=PatchPolicy(unmatched_filter="noTarget")).data
+                     policy=Policy(unmatched_filter="noTarget")).data
         assert data["emails"] == [{**WORK, "value": "w@x"}]
 
-    @pytest.mark.parametrize("policy", [PatchPolicy(), PatchPolicy(unmatched_filter="noTarget")])
+    @pytest.mark.parametrize("policy", [Policy(), Policy(unmatched_filter="noTarget")])
     def test_remove_through_a_filter_matching_nothing_changes_nothing(self, policy):
         data = patch(USER, user(emails=[dict(HOME)]), op("remove", 'emails[type eq "work"]'), policy=policy).data
         assert data == user(emails=[HOME])
@@ -531,11 +532,11 @@ class TestGroupMembers:
     def test_without_remove_value_list_a_remove_with_a_value_is_invalid_value(self):
         with pytest.raises(InvalidValue):
             patch(GROUP, {"displayName": "G"}, op("remove", "members", [{"value": "u1"}]),
-                  policy=PatchPolicy(remove_value_list=False))
+                  policy=Policy(remove_value_list=False))
 
     def test_without_remove_value_list_a_filtered_remove_still_works(self):
         result = patch(GROUP, {"displayName": "G"}, op("remove", 'members[value eq "u1"]'),
-                       policy=PatchPolicy(remove_value_list=False))
+                       policy=Policy(remove_value_list=False))
         assert result.member_steps == [("remove", [{"value": "u1"}])]
 
     def test_steps_keep_the_order_of_the_operations(self):

@@ -19,7 +19,8 @@ from domain.errors import (
     Uniqueness,
 )
 from domain.model import GROUP, USER
-from domain.patch import PatchOp, PatchPolicy
+from domain.patch import PatchOp
+from domain.policy import Policy
 from domain.schema import ENTERPRISE_USER_SCHEMA as ENT
 from domain.schema import default_registry
 from domain.use_cases.common import MemberInput, View, WriteCommand
@@ -55,7 +56,7 @@ class Env:
         return CreateGroup(self.tx, REG.group, self.clock, self.ids)(cmd).resource
 
     def patch(self, kind: str, rid: str, *ops: PatchOp, version: int | None = None,
-              policy: PatchPolicy | None = None, members: MemberPolicy | None = None) -> View:
+              policy: Policy | None = None, members: MemberPolicy | None = None) -> View:
         use_case = PatchResource(self.tx, REG, self.clock, self.hasher, SchemaValidator(), policy, members)
         return use_case(PatchCommand("idp", kind, rid, tuple(ops), version))
 
@@ -378,5 +379,5 @@ class TestGroupMembers:
         gid = env.group(members=(env.ann, env.bob)).id
         with pytest.raises(InvalidValue):
             env.patch(GROUP, gid, op("remove", "members", [{"value": env.ann}]),
-                      policy=PatchPolicy(remove_value_list=False))
+                      policy=Policy(remove_value_list=False))
         assert len(env.get(GROUP, gid).members) == 2

@@ -70,7 +70,8 @@ def test_without_a_file_the_defaults_apply() -> None:
     assert settings.server == ServerSettings(trusted_proxies=0, secret_key=None, max_body_bytes=1048576)
     assert (settings.scim.default_count, settings.scim.max_results) == (100, 1000)
     assert settings.scim.max_members_per_request == 10000
-    assert settings.scim.policy == PolicySettings("ignore")
+    assert settings.scim.policy == PolicySettings("default")
+    assert settings.scim.policy.effective().unknown == "ignore"
 
 
 def test_a_full_yaml_file_sets_every_key(write) -> None:
@@ -133,7 +134,13 @@ def test_the_override_variables_are_derived_from_every_scalar_setting() -> None:
         "SCIM_AUTH_TYPE": "scim.auth.type",
         "SCIM_AUTH_USERNAME": "scim.auth.username",
         "SCIM_AUTH_PASSWORD": "scim.auth.password",
+        "SCIM_POLICY_PRESET": "scim.policy.preset",
         "SCIM_POLICY_UNKNOWN": "scim.policy.unknown",
+        "SCIM_POLICY_STRING_BOOLEANS": "scim.policy.string_booleans",
+        "SCIM_POLICY_REMOVE_VALUE_LIST": "scim.policy.remove_value_list",
+        "SCIM_POLICY_UNMATCHED_FILTER": "scim.policy.unmatched_filter",
+        "SCIM_POLICY_UNKNOWN_MEMBERS": "scim.policy.unknown_members",
+        "SCIM_POLICY_PATCH_RESPONSE": "scim.policy.patch_response",
         "SCIM_DEFAULT_COUNT": "scim.default_count",
         "SCIM_MAX_RESULTS": "scim.max_results",
         "SCIM_MAX_MEMBERS_PER_REQUEST": "scim.max_members_per_request",
@@ -150,6 +157,9 @@ def test_the_override_variables_are_derived_from_every_scalar_setting() -> None:
     ("SCIM_AUTH_USERNAME", "entra", lambda s: s.scim.auth.username, "entra"),
     ("SCIM_AUTH_PASSWORD", "from-env", lambda s: s.scim.auth.password, "from-env"),
     ("SCIM_POLICY_UNKNOWN", "reject", lambda s: s.scim.policy.unknown, "reject"),
+    ("SCIM_POLICY_PRESET", "strict", lambda s: s.scim.policy.effective().unmatched_filter, "noTarget"),
+    ("SCIM_POLICY_PATCH_RESPONSE", "204", lambda s: s.scim.policy.patch_response, 204),
+    ("SCIM_POLICY_STRING_BOOLEANS", "false", lambda s: s.scim.policy.effective().string_booleans, False),
     ("SCIM_DEFAULT_COUNT", "25", lambda s: s.scim.default_count, 25),
     ("SCIM_MAX_RESULTS", "200", lambda s: s.scim.max_results, 200),
     ("SCIM_MAX_MEMBERS_PER_REQUEST", "5", lambda s: s.scim.max_members_per_request, 5),
