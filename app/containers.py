@@ -38,7 +38,9 @@ class Container(containers.DeclarativeContainer):
     transactions = providers.Selector(
         providers.Callable(backend_of, settings.provided.database.url),
         memory=providers.ThreadSafeSingleton(InMemoryTransactions),
-        sql=providers.ThreadSafeSingleton(SqlTransactions, engine, registry),
+        sql=providers.ThreadSafeSingleton(
+            SqlTransactions, engine, registry, settings.provided.database.search_timeout_ms
+        ),
     )
     clock = providers.ThreadSafeSingleton(SystemClock)
     ids = providers.ThreadSafeSingleton(UuidGenerator)

@@ -130,9 +130,11 @@ def redact_url(url: str) -> str:
 @dataclass(frozen=True)
 class DatabaseSettings:
     url: str = field(default="sqlite:///scim.db", metadata=_rule(nonempty=True))
+    # a search that runs longer is stopped and answered 400 tooMany (0: no limit)
+    search_timeout_ms: int = field(default=5000, metadata=_rule(minimum=0))
 
     def __repr__(self) -> str:  # the URL may carry the database password
-        return f"DatabaseSettings(url={redact_url(self.url)!r})"
+        return f"DatabaseSettings(url={redact_url(self.url)!r}, search_timeout_ms={self.search_timeout_ms})"
 
     @property
     def in_memory(self) -> bool:

@@ -15,6 +15,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from adapters.sqlalchemy.compile import FilterCompiler
+from adapters.sqlalchemy.limits import time_limit
 from adapters.sqlalchemy.mapping import email_rows, resource_row, to_resource
 from adapters.sqlalchemy.tables import RESOURCE_TABLES, groups, user_emails, users
 from adapters.sqlalchemy.tables import memberships as m
@@ -53,7 +54,8 @@ def violated(exc: IntegrityError, kind: str) -> str | None:
 class SqlResources:
     """Users or Groups (`rtype.name`) on `conn`; never commits."""
 
-    def __init__(self, conn: Connection, rtype: ResourceType) -> None:
+    def __init__(self, conn: Connection, rtype: ResourceType, timeout_ms: int = 0) -> None:
+        self._timeout_ms = timeout_ms
         self._conn, self._rtype, self._kind = conn, rtype, rtype.name
         self._t = RESOURCE_TABLES[rtype.name]
         self._compile = FilterCompiler(rtype.name, conn.dialect.name)
@@ -99,14 +101,15 @@ class SqlResources:
     def search(self, query: Query) -> Page:
         where = self._compile(query.filter) if query.filter is not None else true()
         start, count = max(query.start_index, 1) - 1, max(query.count, 0)
-        total = self._conn.scalar(select(func.count()).select_from(self._t).where(where)) or 0
-        items: list[Resource] = []
-        if count and start < total:
-            rows = self._conn.execute(
-                select(*self._columns).where(where)
-                .order_by(self._t.c.created, self._t.c.id).limit(count).offset(start)
-            )
-            items = [to_resource(self._kind, r) for r in rows]
+        with time_limit(self._conn, self._timeout_ms):
+            total = self._conn.scalar(select(func.count()).select_from(self._t).where(where)) or 0
+            items: list[Resource] = []
+            if count and start < total:
+                rows = self._conn.execute(
+                    select(*self._columns).where(where)
+                    .order_by(self._t.c.created, self._t.c.id).limit(count).offset(start)
+                )
+                items = [to_resource(self._kind, r) for r in rows]
         return Page(items, total, start + 1)
 
     def existing(self, ids: Iterable[str]) -> set[str]:

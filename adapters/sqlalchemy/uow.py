@@ -19,8 +19,9 @@ class SqlUnitOfWork:
     After commit() the use cases may still read (to build their response); those reads run in a
     new, read-only transaction, so they never hold SQLite's write lock."""
 
-    def __init__(self, engine: Engine, registry: Registry, write: bool) -> None:
+    def __init__(self, engine: Engine, registry: Registry, write: bool, timeout_ms: int = 0) -> None:
         self._engine, self._registry, self._write = engine, registry, write
+        self._timeout_ms = timeout_ms
         self._pending: list[Change] = []
         self._conn: Connection | None = None
 
@@ -34,8 +35,8 @@ class SqlUnitOfWork:
             raise
         self._conn = conn
         self._pending.clear()
-        self.users = SqlResources(conn, self._registry.user)
-        self.groups = SqlResources(conn, self._registry.group)
+        self.users = SqlResources(conn, self._registry.user, self._timeout_ms)
+        self.groups = SqlResources(conn, self._registry.group, self._timeout_ms)
         self.memberships = SqlMemberships(conn)
         return self
 
@@ -75,8 +76,8 @@ class SqlTransactions:
     """Opens units of work on an engine; `registry` tells the stores which attributes are
     caseExact (configured extensions included)."""
 
-    def __init__(self, engine: Engine, registry: Registry) -> None:
-        self.engine, self.registry = engine, registry
+    def __init__(self, engine: Engine, registry: Registry, search_timeout_ms: int = 0) -> None:
+        self.engine, self.registry, self.search_timeout_ms = engine, registry, search_timeout_ms
 
     def __call__(self, *, write: bool) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine, self.registry, write)
+        return SqlUnitOfWork(self.engine, self.registry, write, self.search_timeout_ms)

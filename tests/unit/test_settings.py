@@ -145,6 +145,7 @@ def test_the_override_variables_are_derived_from_every_scalar_setting() -> None:
         "SCIM_MAX_RESULTS": "scim.max_results",
         "SCIM_MAX_MEMBERS_PER_REQUEST": "scim.max_members_per_request",
         "SCIM_DATABASE_URL": "database.url",
+        "SCIM_DATABASE_SEARCH_TIMEOUT_MS": "database.search_timeout_ms",
         "SCIM_SERVER_TRUSTED_PROXIES": "server.trusted_proxies",
         "SCIM_SERVER_SECRET_KEY": "server.secret_key",
         "SCIM_SERVER_MAX_BODY_BYTES": "server.max_body_bytes",
