@@ -395,6 +395,8 @@ def _attributes(
             subs = _attributes(a.sub_attributes, f"{where}.subAttributes", nested=True)
         elif a.sub_attributes:
             _fail(f"{where}.subAttributes", "allowed only on a complex attribute")
+        if a.uniqueness != "none":  # honest about what the stores enforce: only userName
+            _fail(f"{where}.uniqueness", "only 'none' is supported on extension attributes (not enforced otherwise)")
         if a.reference_types and a.type != REFERENCE:
             _fail(f"{where}.referenceTypes", "allowed only on a reference attribute")
         if a.required and a.mutability == READ_ONLY:  # no client could ever supply it

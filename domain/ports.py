@@ -77,6 +77,10 @@ class MembershipRepository(Protocol):
         """The groups a user belongs to (its read-only `groups`), ordered by group id."""
         ...
 
+    def groups_of_many(self, member_ids: Iterable[str]) -> dict[str, list[GroupRef]]:
+        """groups_of for a page of users in one round trip (users without groups are absent)."""
+        ...
+
     def drop_member(self, member_id: str) -> list[str]:
         """Remove a user from every group; returns the affected group ids."""
         ...

@@ -26,7 +26,7 @@ SCIM = "application/scim+json"
 
 def make_settings(url: str = "memory://", **scim: Any) -> Settings:
     server = scim.pop("server", ServerSettings())
-    policy = PolicySettings(unknown=scim.pop("unknown", "ignore"))
+    policy = scim.pop("policy", None) or PolicySettings(unknown=scim.pop("unknown", "ignore"))
     base = ScimSettings(auth=AuthSettings("basic", USERNAME, PASSWORD), policy=policy)
     return Settings(scim=replace(base, **scim), database=DatabaseSettings(url), server=server)
 

@@ -6,7 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from domain.model import GROUP, USER
-from domain.schema import NEVER, Attribute, ResourceType
+from domain.projection import EVERYTHING, Projection
+from domain.schema import EXTERNAL_ID, META, Attribute, ResourceType
 from domain.use_cases.common import View
 
 LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
@@ -16,52 +17,78 @@ def timestamp(value: datetime) -> str:
     return value.isoformat().replace("+00:00", "Z")
 
 
-def _visible(attrs: tuple[Attribute, ...], data: dict[str, Any]) -> dict[str, Any]:
-    """The attributes of `data` that may be returned, in schema order, sub-attributes included."""
+def _sub_visible(schema: str, attr: Attribute, value: dict[str, Any], proj: Projection) -> dict[str, Any]:
+    return {s.name: value[s.name] for s in attr.sub_attributes if s.name in value and proj.wants(schema, attr, s)}
+
+
+def _visible(schema: str, attrs: tuple[Attribute, ...], data: dict[str, Any], proj: Projection) -> dict[str, Any]:
+    """The attributes of `data` the projection wants, in schema order, sub-attributes included."""
     out: dict[str, Any] = {}
     for attr in attrs:
-        if attr.returned == NEVER or attr.name not in data:
+        if attr.name not in data or not proj.wants(schema, attr):
             continue
         value = data[attr.name]
         if attr.sub_attributes:
             if isinstance(value, list):
-                value = [_visible(attr.sub_attributes, v) for v in value if isinstance(v, dict)]
+                value = [_sub_visible(schema, attr, v, proj) for v in value if isinstance(v, dict)]
+                value = [v for v in value if v]
             elif isinstance(value, dict):
-                value = _visible(attr.sub_attributes, value)
+                value = _sub_visible(schema, attr, value, proj)
+            if not value:
+                continue
         out[attr.name] = value
     return out
 
 
-def render(view: View, rtype: ResourceType, base_url: str) -> dict[str, Any]:
-    """The SCIM representation of a resource (RFC 7643 §3)."""
+def _related(view: View, rtype: ResourceType, base_url: str) -> tuple[str, list[dict[str, Any]]] | None:
     r = view.resource
-    location = f"{base_url}{rtype.endpoint}/{r.id}"
-    schemas = [rtype.schema.id] + [s.id for s, _ in rtype.extensions if r.data.get(s.id)]
-    out: dict[str, Any] = {"schemas": schemas, "id": r.id}
-    if r.external_id is not None:
-        out["externalId"] = r.external_id
-    out.update(_visible(rtype.schema.attributes, r.data))
     if r.resource_type == USER and view.groups:
-        out["groups"] = [
+        return "groups", [
             {"value": g.value, "$ref": f"{base_url}/Groups/{g.value}", "display": g.display, "type": "direct"}
             for g in view.groups
         ]
     if r.resource_type == GROUP and view.members:
-        out["members"] = [
+        return "members", [
             {"value": m.value, "$ref": f"{base_url}/Users/{m.value}", "display": m.display, "type": m.type}
             for m in view.members
         ]
-    for schema, _ in rtype.extensions:
-        if r.data.get(schema.id):
-            out[schema.id] = _visible(schema.attributes, r.data[schema.id])
-    out["meta"] = {
-        "resourceType": rtype.name,
-        "created": timestamp(r.created),
-        "lastModified": timestamp(r.last_modified),
-        "location": location,
-        "version": r.etag,
-    }
+    return None
+
+
+def render(view: View, rtype: ResourceType, base_url: str, proj: Projection = EVERYTHING) -> dict[str, Any]:
+    """The SCIM representation of a resource (RFC 7643 §3), projected by attributes /
+    excludedAttributes; `returned: never` (password) is never written."""
+    r = view.resource
+    core = rtype.schema.id
+    data = dict(r.data)
+    related = _related(view, rtype, base_url)
+    if related is not None:
+        data[related[0]] = related[1]
+    exts = {s.id: _visible(s.id, s.attributes, r.data[s.id], proj)
+            for s, _ in rtype.extensions if isinstance(r.data.get(s.id), dict)}
+    out: dict[str, Any] = {"schemas": [core] + [k for k, v in exts.items() if v], "id": r.id}
+    if r.external_id is not None and proj.wants("", EXTERNAL_ID):
+        out["externalId"] = r.external_id
+    out.update(_visible(core, rtype.schema.attributes, data, proj))
+    out.update({k: v for k, v in exts.items() if v})
+    if proj.wants("", META):
+        meta = {
+            "resourceType": rtype.name,
+            "created": timestamp(r.created),
+            "lastModified": timestamp(r.last_modified),
+            "location": f"{base_url}{rtype.endpoint}/{r.id}",
+            "version": r.etag,
+        }
+        out["meta"] = {s.name: meta[s.name] for s in META.sub_attributes if proj.wants("", META, s)}
     return _drop_none(out)
+
+
+def wants_related(rtype: ResourceType, proj: Projection) -> bool:
+    """Whether a response needs the derived members (Group) or groups (User): when it does not,
+    they are never read (a 100k-member group costs what a user costs)."""
+    name = "members" if rtype.name == GROUP else "groups"
+    attr = rtype.schema.attribute(name)
+    return attr is not None and proj.wants(rtype.schema.id, attr)
 
 
 def _drop_none(value: Any) -> Any:

@@ -11,7 +11,7 @@ from flask import Blueprint, Response, request
 from adapters.http import SCIM_PREFIX
 from adapters.http.auth import authenticate, principal
 from adapters.http.errors import SCIM_JSON
-from adapters.http.render import list_response, render
+from adapters.http.render import list_response, render, wants_related
 from adapters.http.schemas import loader_for
 from adapters.http.wire import if_match, if_none_match, int_param, json_object
 from domain.errors import InvalidFilter, InvalidPath, InvalidSyntax, Mutability, NotSupported
@@ -19,6 +19,7 @@ from domain.filter import parse_filter
 from domain.model import GROUP, USER
 from domain.patch import PatchOp
 from domain.policy import Policy
+from domain.projection import Projection, projection
 from domain.query import Query
 from domain.schema import Registry, ResourceType
 from domain.use_cases.common import DeleteCommand, View, WriteCommand
@@ -43,8 +44,15 @@ def respond(body: dict[str, Any], status: int = 200, etag: str | None = None,
     return resp
 
 
+@inject
+def _projection(rtype: ResourceType, policy: Policy = Provide["policy"]) -> Projection:
+    """attributes / excludedAttributes (RFC 7644 §3.9), on every response that carries resources."""
+    return projection(rtype, request.args.get("attributes"), request.args.get("excludedAttributes"),
+                      policy.unknown)
+
+
 def _one(view: View, rtype: ResourceType, status: int = 200) -> Response:
-    body = render(view, rtype, base_url())
+    body = render(view, rtype, base_url(), _projection(rtype))
     location = body["meta"]["location"] if status == 201 else None
     return respond(body, status, view.resource.etag, location)
 
@@ -54,7 +62,7 @@ def _write_command(rtype: ResourceType, policy: Policy, resource_id: str | None 
     if resource_id is not None and loaded.resource_id not in (None, resource_id):
         raise Mutability(f"'id' in the body ({loaded.resource_id}) differs from the URL ({resource_id})")
     return WriteCommand(principal(), loaded.attributes, resource_id, loaded.password, loaded.members,
-                        if_match() if resource_id else None)
+                        if_match() if resource_id else None, wants_related(rtype, _projection(rtype)))
 
 
 @inject
@@ -70,18 +78,20 @@ def _list(kind: str, registry: Registry = Provide["registry"], lister: ListResou
             expr = parse_filter(rtype, text)
         except InvalidPath as err:
             raise InvalidFilter(err.detail) from None
-    result = lister(ListCommand(principal(), kind, Query(expr, start, count)))
-    items = [render(v, rtype, base_url()) for v in result.views]
+    proj = _projection(rtype)
+    result = lister(ListCommand(principal(), kind, Query(expr, start, count), wants_related(rtype, proj)))
+    items = [render(v, rtype, base_url(), proj) for v in result.views]
     return respond(list_response(items, result.total, result.start_index))
 
 
 @inject
 def _get(kind: str, resource_id: str, registry: Registry = Provide["registry"],
          getter: GetResource = Provide["get_resource"]) -> Response:
-    view = getter(GetCommand(principal(), kind, resource_id))
+    rtype = registry.by_name(kind)
+    view = getter(GetCommand(principal(), kind, resource_id, wants_related(rtype, _projection(rtype))))
     if if_none_match(view.resource.etag):
         return Response(status=304, headers={"ETag": view.resource.etag})
-    return _one(view, registry.by_name(kind))
+    return _one(view, rtype)
 
 
 @bp.get("/Users")
@@ -180,10 +190,12 @@ def _operations() -> tuple[PatchOp, ...]:
 @inject
 def _patch(kind: str, resource_id: str, registry: Registry = Provide["registry"],
            patcher: PatchResource = Provide["patch_resource"], policy: Policy = Provide["policy"]) -> Response:
-    view = patcher(PatchCommand(principal(), kind, resource_id, _operations(), if_match()))
+    rtype = registry.by_name(kind)
+    related = wants_related(rtype, _projection(rtype)) and policy.patch_response != 204
+    view = patcher(PatchCommand(principal(), kind, resource_id, _operations(), if_match(), related))
     if policy.patch_response == 204:
         return Response(status=204, headers={"ETag": view.resource.etag})
-    return _one(view, registry.by_name(kind))
+    return _one(view, rtype)
 
 
 @bp.patch("/Users/<resource_id>")

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from flask import request
-from werkzeug.exceptions import UnsupportedMediaType
+from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
 
 from domain.errors import InvalidSyntax, InvalidValue, PreconditionFailed
 
@@ -43,6 +43,10 @@ def json_body() -> Any:
     if mimetype and mimetype not in JSON_TYPES and not mimetype.endswith("+json"):
         raise UnsupportedMediaType(f"Content-Type must be application/scim+json, not {mimetype}")
     raw = request.get_data(cache=False)
+    limit = request.max_content_length
+    if request.content_length is None and limit is not None and len(raw) >= limit:
+        # a chunked body: werkzeug stops reading at the limit instead of refusing it
+        raise RequestEntityTooLarge(f"the request body exceeds {limit} bytes")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -78,15 +82,16 @@ def int_param(name: str, default: int) -> int:
         raise InvalidValue(f"'{name}' must be an integer, got '{raw[:40]}'") from None
 
 
-def if_match() -> int | None:
-    """Expected version from If-Match (RFC 7644 §3.14): None when absent or '*'."""
+def if_match() -> tuple[int, ...] | None:
+    """The versions If-Match accepts (RFC 7644 §3.14, RFC 9110 §13.1.1): None when absent or '*'.
+    Tags that are not ours can match nothing; if none is ours, the precondition fails."""
     raw = request.headers.get("If-Match")
     if raw is None or raw.strip() == "*":
         return None
-    m = _ETAG.match(raw.split(",")[0])
-    if not m:
+    versions = tuple(int(m.group(1)) for tag in raw.split(",") if (m := _ETAG.match(tag)))
+    if not versions:
         raise PreconditionFailed(f"If-Match {raw[:60]!r} matches no version of this resource")
-    return int(m.group(1))
+    return versions
 
 
 def if_none_match(etag: str) -> bool:

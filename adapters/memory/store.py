@@ -181,6 +181,9 @@ class InMemoryMemberships:
         ids = sorted(self._s.member_of.get(member_id, set()))
         return [GroupRef(g, self._s.groups[g].display_name if g in self._s.groups else None) for g in ids]
 
+    def groups_of_many(self, member_ids: Iterable[str]) -> dict[str, list[GroupRef]]:
+        return {m: refs for m in member_ids if (refs := self.groups_of(m))}
+
     def drop_member(self, member_id: str) -> list[str]:
         groups = sorted(self._s.member_of.get(member_id, set()))
         for g in groups:

@@ -54,8 +54,8 @@ def violated(exc: IntegrityError, kind: str) -> str | None:
 class SqlResources:
     """Users or Groups (`rtype.name`) on `conn`; never commits."""
 
-    def __init__(self, conn: Connection, rtype: ResourceType, timeout_ms: int = 0) -> None:
-        self._timeout_ms = timeout_ms
+    def __init__(self, conn: Connection, rtype: ResourceType, timeout_ms: int = 0, write: bool = False) -> None:
+        self._timeout_ms, self._write = timeout_ms, write
         self._conn, self._rtype, self._kind = conn, rtype, rtype.name
         self._t = RESOURCE_TABLES[rtype.name]
         self._compile = FilterCompiler(rtype.name, conn.dialect.name)
@@ -63,7 +63,10 @@ class SqlResources:
         self._columns = [c for c in self._t.c if c.name != "doc_key"]
 
     def get(self, resource_id: str) -> Resource:
-        row = self._conn.execute(select(*self._columns).where(self._t.c.id == resource_id)).first()
+        query = select(*self._columns).where(self._t.c.id == resource_id)
+        if self._write:  # PostgreSQL: hold the row until commit, so concurrent writers queue
+            query = query.with_for_update()
+        row = self._conn.execute(query).first()
         if row is None:
             raise NotFound(f"{self._kind} {resource_id} not found")
         return to_resource(self._kind, row)
@@ -214,6 +217,18 @@ class SqlMemberships:
             .where(m.c.member_id == member_id).order_by(m.c.group_id)
         )
         return [GroupRef(group, display) for group, display in self._conn.execute(query)]
+
+    def groups_of_many(self, member_ids: Iterable[str]) -> dict[str, list[GroupRef]]:
+        found: dict[str, list[GroupRef]] = {}
+        for part in chunks(member_ids):
+            query = (
+                select(m.c.member_id, m.c.group_id, groups.c.display_name)
+                .join(groups, groups.c.id == m.c.group_id)
+                .where(m.c.member_id.in_(part)).order_by(m.c.member_id, m.c.group_id)
+            )
+            for member, group, display in self._conn.execute(query):
+                found.setdefault(member, []).append(GroupRef(group, display))
+        return found
 
     def drop_member(self, member_id: str) -> list[str]:
         statement = delete(m).where(m.c.member_id == member_id).returning(m.c.group_id)

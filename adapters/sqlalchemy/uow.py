@@ -35,8 +35,8 @@ class SqlUnitOfWork:
             raise
         self._conn = conn
         self._pending.clear()
-        self.users = SqlResources(conn, self._registry.user, self._timeout_ms)
-        self.groups = SqlResources(conn, self._registry.group, self._timeout_ms)
+        self.users = SqlResources(conn, self._registry.user, self._timeout_ms, self._write)
+        self.groups = SqlResources(conn, self._registry.group, self._timeout_ms, self._write)
         self.memberships = SqlMemberships(conn)
         return self
 

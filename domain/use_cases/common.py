@@ -9,6 +9,8 @@ from domain.errors import InvalidValue, Mutability, PreconditionFailed
 from domain.model import GroupRef, MemberRef, Resource
 from domain.schema import IMMUTABLE, ResourceType
 
+Versions = int | tuple[int, ...] | None  # If-Match: one version, any of several, or no condition
+
 
 @dataclass(frozen=True)
 class View:
@@ -37,14 +39,15 @@ class WriteCommand:
     resource_id: str | None = None
     password: str | None = None
     members: tuple[MemberInput, ...] | None = None
-    expected_version: int | None = None
+    expected_version: Versions = None
+    related: bool = True  # whether the response needs the user's groups / the group's members
 
 
 @dataclass(frozen=True)
 class DeleteCommand:
     principal: str
     resource_id: str
-    expected_version: int | None = None
+    expected_version: Versions = None
 
 
 def check_required(rtype: ResourceType, attributes: dict[str, Any]) -> None:
@@ -62,13 +65,20 @@ def check_required(rtype: ResourceType, attributes: dict[str, Any]) -> None:
 
 
 def check_immutable(rtype: ResourceType, before: dict[str, Any], after: dict[str, Any]) -> None:
-    """RFC 7644 §3.5.1: an immutable attribute that has a value may not change."""
-    for attr in rtype.schema.attributes:
-        if attr.mutability == IMMUTABLE and attr.name in before and before[attr.name] != after.get(attr.name):
-            raise Mutability(f"'{attr.name}' is immutable")
+    """RFC 7644 §3.5.1: an immutable attribute that has a value may not change (core and
+    extension attributes alike)."""
+    scopes = [("", rtype.schema.attributes, before, after)] + [
+        (f"{s.id}:", s.attributes, before.get(s.id) or {}, after.get(s.id) or {}) for s, _ in rtype.extensions
+    ]
+    for prefix, attrs, old, new in scopes:
+        for attr in attrs:
+            if attr.mutability == IMMUTABLE and attr.name in old and old[attr.name] != new.get(attr.name):
+                raise Mutability(f"'{prefix}{attr.name}' is immutable")
 
 
-def check_version(resource: Resource, expected: int | None) -> None:
-    """If-Match (RFC 7644 §3.14): the client's version must be the stored one."""
-    if expected is not None and resource.version != expected:
+def check_version(resource: Resource, expected: Versions) -> None:
+    """If-Match (RFC 7644 §3.14): the stored version must be (one of) the client's."""
+    if expected is None:
+        return
+    if resource.version not in (expected if isinstance(expected, tuple) else (expected,)):
         raise PreconditionFailed(f"version mismatch: the resource is at {resource.etag}")

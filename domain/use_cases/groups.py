@@ -68,7 +68,7 @@ class CreateGroup:
             names = changed_attributes({}, group.data) + (("members",) if members else ())
             uow.record(Change(cmd.principal, "create", GROUP, group.id, names, now))
             uow.commit()
-            return View(group, members=uow.memberships.members(group.id))
+            return View(group, members=uow.memberships.members(group.id) if cmd.related else None)
 
 
 class ReplaceGroup:
@@ -97,10 +97,10 @@ class ReplaceGroup:
             if names:
                 group.data = dict(cmd.attributes)
                 group.touch(self._clock.now())
-                uow.groups.save(group, cmd.expected_version)
+                uow.groups.save(group, group.version - 1)  # compare-and-set on the version read
                 uow.record(Change(cmd.principal, "replace", GROUP, group.id, names, group.last_modified))
                 uow.commit()
-            return View(group, members=uow.memberships.members(group.id))
+            return View(group, members=uow.memberships.members(group.id) if cmd.related else None)
 
 
 class DeleteGroup:

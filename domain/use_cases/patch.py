@@ -32,6 +32,7 @@ class PatchCommand:
     resource_id: str
     operations: tuple[PatchOp, ...]
     expected_version: int | None = None
+    related: bool = True  # whether the response needs the user's groups / the group's members
 
 
 @dataclass(frozen=True)
@@ -74,10 +75,12 @@ class PatchResource:
             if names:
                 resource.data = data
                 resource.touch(self._clock.now())
-                repo.save(resource, cmd.expected_version)
+                repo.save(resource, resource.version - 1)  # compare-and-set on the version read
                 uow.record(Change(cmd.principal, "patch", cmd.resource_type, resource.id, names,
                                   resource.last_modified))
                 uow.commit()
+            if not cmd.related:
+                return View(resource)
             if cmd.resource_type == GROUP:
                 return View(resource, members=uow.memberships.members(resource.id))
             return View(resource, groups=uow.memberships.groups_of(resource.id))

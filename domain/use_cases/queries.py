@@ -16,6 +16,7 @@ class GetCommand:
     principal: str
     resource_type: str
     resource_id: str
+    related: bool = True  # whether the response needs the user's groups / the group's members
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class ListCommand:
     principal: str
     resource_type: str
     query: Query
+    related: bool = True
 
 
 @dataclass(frozen=True)
@@ -42,10 +44,10 @@ class GetResource:
         with self._tx(write=False) as uow:
             if cmd.resource_type == USER:
                 user = uow.users.get(cmd.resource_id)
-                return View(user, groups=uow.memberships.groups_of(user.id))
+                return View(user, groups=uow.memberships.groups_of(user.id) if cmd.related else None)
             if cmd.resource_type == GROUP:
                 group = uow.groups.get(cmd.resource_id)
-                return View(group, members=uow.memberships.members(group.id))
+                return View(group, members=uow.memberships.members(group.id) if cmd.related else None)
         raise NotFound(f"unknown resource type {cmd.resource_type}")
 
 
@@ -59,8 +61,10 @@ class ListResources:
         with self._tx(write=False) as uow:
             if cmd.resource_type == USER:
                 page: Page = uow.users.search(cmd.query)
-                views = [View(u, groups=uow.memberships.groups_of(u.id)) for u in page.items]
+                groups = uow.memberships.groups_of_many([u.id for u in page.items]) if cmd.related else {}
+                views = [View(u, groups=groups.get(u.id, [])) for u in page.items]
             else:
                 page = uow.groups.search(cmd.query)
-                views = [View(g, members=uow.memberships.members(g.id)) for g in page.items]
+                views = [View(g, members=uow.memberships.members(g.id) if cmd.related else None)
+                         for g in page.items]
             return ListResult(views, page.total, cmd.query.start_index)

@@ -48,9 +48,9 @@ class ReplaceUser:
     def __call__(self, cmd: WriteCommand) -> View:
         assert cmd.resource_id is not None
         check_required(self._rtype, cmd.attributes)
-        hashed = self._hasher.hash(cmd.password) if cmd.password is not None else None
         with self._tx(write=True) as uow:
             user = uow.users.get(cmd.resource_id)
+            hashed = self._new_hash(user.password_hash, cmd.password)
             check_version(user, cmd.expected_version)
             new = dict(cmd.attributes)
             if "active" not in new and "active" in user.data:
@@ -61,10 +61,17 @@ class ReplaceUser:
                 user.data = new
                 user.password_hash = hashed or user.password_hash
                 user.touch(self._clock.now())
-                uow.users.save(user, cmd.expected_version)
+                uow.users.save(user, user.version - 1)  # compare-and-set on the version read
                 uow.record(Change(cmd.principal, "replace", USER, user.id, names, user.last_modified))
                 uow.commit()
-            return View(user, groups=uow.memberships.groups_of(user.id))
+            return View(user, groups=uow.memberships.groups_of(user.id) if cmd.related else None)
+
+    def _new_hash(self, stored: str | None, password: str | None) -> str | None:
+        """A hash for a new password; None when absent or equal to the stored one (Okta's PUT
+        echoes what it last sent, which is not a change)."""
+        if password is None or (stored is not None and self._hasher.verify(stored, password)):
+            return None
+        return self._hasher.hash(password)
 
 
 @dataclass(frozen=True)
@@ -83,7 +90,7 @@ class DeactivateUser:
         with self._tx(write=True) as uow:
             user = uow.users.get(cmd.resource_id)
             if user.deactivate(self._clock.now()):
-                uow.users.save(user)
+                uow.users.save(user, user.version - 1)  # compare-and-set on the version read
                 uow.record(Change(cmd.principal, "deactivate", USER, user.id, ("active",), user.last_modified))
                 uow.commit()
             return View(user, groups=uow.memberships.groups_of(user.id))

@@ -139,9 +139,6 @@ class TestBodySize:
         assert len(json.dumps(body).encode()) < 1000
         assert small.post("/Users", body).status_code == 201
 
-    @pytest.mark.xfail(strict=True, reason="BUG: adapters/http/wire.py:45 json_body() reads request.get_data(); "
-                       "without Content-Length werkzeug silently truncates the stream at MAX_CONTENT_LENGTH, so an "
-                       "oversized chunked body becomes 400 invalidSyntax ('Unterminated string') instead of 413")
     def test_a_chunked_body_over_max_body_bytes_is_413(self, make_client):
         """Gunicorn passes a chunked body without Content-Length (wsgi.input_terminated)."""
         small = make_client(make_settings(server=ServerSettings(max_body_bytes=1000)))

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from app.settings import PolicySettings
 from tests.http.support import (
     ENTERPRISE_URN,
     PATCH_URN,
@@ -57,6 +58,11 @@ def bjensen(api) -> dict[str, Any]:
 @pytest.fixture
 def people(api) -> list[str]:
     return [create_user(api, n, displayName=n.title())["id"] for n in ("ann", "bob", "cid")]
+
+
+@pytest.fixture
+def people_of():
+    return lambda api: [create_user(api, n, displayName=n.title())["id"] for n in ("ann", "bob", "cid")]
 
 
 class TestThePatchOpMessage:
@@ -392,7 +398,18 @@ class TestGroupMembers:
         assert body["meta"]["version"] == group["meta"]["version"]
         assert body["meta"]["lastModified"] == group["meta"]["lastModified"]
 
-    def test_an_unknown_member_is_400_invalid_value_naming_it_and_nothing_is_applied(self, api, people):
+    def test_by_default_an_unknown_member_is_ignored_and_the_rest_applied(self, api, people):
+        # Okta drops a whole group push on a 400: the default policy is ignore-and-report
+        group = create_group(api, "Staff")
+        resp = send(api, f"/Groups/{group['id']}",
+                    {"op": "add", "path": "members", "value": [{"value": people[0]}, {"value": "no-such-user-7"}]})
+        assert resp.status_code == 200
+        assert [m["value"] for m in resp.get_json()["members"]] == [people[0]]
+
+    def test_under_the_reject_policy_an_unknown_member_is_400_naming_it_and_nothing_is_applied(
+            self, make_api, people_of):
+        api = make_api(policy=PolicySettings(unknown_members="reject"))
+        people = people_of(api)
         group = create_group(api, "Staff")
         resp = send(api, f"/Groups/{group['id']}",
                     {"op": "add", "path": "members", "value": [{"value": people[0]}, {"value": "no-such-user-7"}]})
@@ -524,7 +541,9 @@ class TestAtomicity:
         assert resp.status_code in (400, 409), resp.json
         assert get_json(api, f"/Users/{bjensen['id']}") == bjensen
 
-    def test_a_failed_group_patch_changes_neither_attributes_nor_members_nor_version(self, api, people):
+    def test_a_failed_group_patch_changes_neither_attributes_nor_members_nor_version(self, make_api, people_of):
+        api = make_api(policy=PolicySettings(unknown_members="reject"))
+        people = people_of(api)
         group = create_group(api, "Staff", [people[0]])
         resp = send(api, f"/Groups/{group['id']}",
                     {"op": "replace", "value": {"displayName": "Renamed", "externalId": "ext-9"}},

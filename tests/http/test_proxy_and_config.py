@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from app.settings import ExtensionAttributeSettings, ExtensionSettings, ServerSettings
+from app.settings import ConfigError, ExtensionAttributeSettings, ExtensionSettings, ServerSettings
 from tests.conftest import make_settings
 from tests.http.support import (
     assert_scim_error,
@@ -186,7 +186,7 @@ class TestExtensionAttributeCharacteristics:
     @pytest.fixture
     def ruled(self, make_api):
         ext = ExtensionSettings(self.RULES_URN, "User", (
-            ExtensionAttributeSettings("badge", uniqueness="server"),
+            ExtensionAttributeSettings("badge"),
             ExtensionAttributeSettings("hireCode", mutability="immutable"),
             ExtensionAttributeSettings("audit", returned="request"),
             ExtensionAttributeSettings("code", case_exact=True),
@@ -196,30 +196,22 @@ class TestExtensionAttributeCharacteristics:
     def test_the_schema_announces_the_declared_characteristics(self, ruled):
         schema = get_json(ruled, f"/Schemas/{self.RULES_URN}")
         by_name = {a["name"]: a for a in schema["attributes"]}
-        assert by_name["badge"]["uniqueness"] == "server"
+        assert by_name["badge"]["uniqueness"] == "none"
         assert by_name["hireCode"]["mutability"] == "immutable"
         assert by_name["audit"]["returned"] == "request"
 
-    @pytest.mark.xfail(strict=True, reason="BUG: domain/use_cases/common.py:64 check_immutable() walks only "
-                       "rtype.schema.attributes, never the extension schemas, so PUT changes an immutable extension "
-                       "attribute (200)")
     def test_an_immutable_extension_attribute_cannot_be_changed_by_put(self, ruled):
         created = create_user(ruled, "hired", **{self.RULES_URN: {"hireCode": "H-1"}})
         resp = ruled.put(f"/Users/{created['id']}", user_body("hired", **{self.RULES_URN: {"hireCode": "H-2"}}))
         assert_scim_error(resp, 400, "mutability")
         assert get_json(ruled, f"/Users/{created['id']}")[self.RULES_URN] == {"hireCode": "H-1"}
 
-    @pytest.mark.xfail(strict=True, reason="BUG: uniqueness 'server' on a configured extension attribute is "
-                       "accepted by app/settings.py and announced in /Schemas but enforced nowhere (only userName "
-                       "is unique): the duplicate is 201")
-    def test_a_server_unique_extension_attribute_is_unique(self, ruled):
-        create_user(ruled, "first", **{self.RULES_URN: {"badge": "B-7"}})
-        resp = ruled.post("/Users", user_body("second", **{self.RULES_URN: {"badge": "B-7"}}))
-        assert_scim_error(resp, 409, "uniqueness")
+    @pytest.mark.parametrize("uniqueness", ["server", "global"])
+    def test_a_unique_extension_attribute_is_refused_at_start_since_no_store_enforces_it(self, make_api, uniqueness):
+        ext = ExtensionSettings(self.RULES_URN, "User", (ExtensionAttributeSettings("badge", uniqueness=uniqueness),))
+        with pytest.raises(ConfigError, match="uniqueness"):
+            make_api(extensions=(ext,))
 
-    @pytest.mark.xfail(strict=True, reason="BUG: adapters/http/render.py:23 _visible() drops only returned=never; "
-                       "returned=request attributes come back on every response (RFC 7643 §7: only when named "
-                       "in `attributes`)")
     def test_a_returned_request_attribute_is_not_returned_by_default(self, ruled):
         created = create_user(ruled, "audited", **{self.RULES_URN: {"audit": "x", "code": "C"}})
         assert "audit" not in created[self.RULES_URN]

@@ -278,9 +278,6 @@ class TestReplacingAUser:
         assert resp.status_code == 200
         assert resp.json == created
 
-    @pytest.mark.xfail(strict=True, reason="BUG: ReplaceUser (domain/use_cases/users.py:51-62) re-hashes any "
-                       "password in a PUT and counts it as a change (new version and lastModified) even when it "
-                       "equals the stored one; the hasher's verify() could tell (shared/idp-requests.md Δ8)")
     def test_a_put_echoing_the_stored_password_is_not_a_change(self, api):
         """shared/idp-requests.md Δ8: "never treat an echoed password as a change"."""
         created = create_user(api, "echoed", password="same-secret")
@@ -325,8 +322,6 @@ class TestReplacingAUser:
                            headers={"If-Match": header})
             assert resp.status_code == 200 and resp.json["title"] == f"t{version}", header
 
-    @pytest.mark.xfail(strict=True, reason="BUG: adapters/http/wire.py:86 if_match() reads only the first tag of "
-                       "an If-Match list (raw.split(',')[0]), so a list whose later tag is current gets 412")
     def test_an_if_match_list_matches_when_any_listed_etag_is_current(self, api):
         """RFC 9110 §13.1.1: "the condition is true if any of the listed tags match"."""
         created = create_user(api, "listed")

@@ -317,7 +317,7 @@ def test_secret_values_never_appear_in_error_messages(write, data, env, secret: 
 
 def test_extensions_become_domain_schemas(write) -> None:
     full = {"name": "badgeNumber", "type": "string", "multiValued": False, "required": True,
-            "caseExact": True, "mutability": "immutable", "returned": "always", "uniqueness": "server",
+            "caseExact": True, "mutability": "immutable", "returned": "always", "uniqueness": "none",
             "canonicalValues": ["A", "B"], "referenceTypes": [], "description": "Badge", "subAttributes": []}
     manager = {"name": "sponsor", "type": "complex", "subAttributes": [
         {"name": "value"}, {"name": "$ref", "type": "reference", "referenceTypes": ["User"]}]}
@@ -328,7 +328,7 @@ def test_extensions_become_domain_schemas(write) -> None:
     users, groups = extension_schemas(load_settings(path, env={}))
     assert users == (Schema(ACME, "AcmeUser", "Acme attributes", (
         Attribute("badgeNumber", "string", required=True, case_exact=True, mutability="immutable",
-                  returned="always", uniqueness="server", canonical_values=("A", "B"), description="Badge"),
+                  returned="always", uniqueness="none", canonical_values=("A", "B"), description="Badge"),
         Attribute("sponsor", "complex", sub_attributes=(
             Attribute("value"), Attribute("$ref", "reference", reference_types=("User",)))),
     )),)
@@ -378,6 +378,7 @@ def attr(**fields: Any) -> dict[str, Any]:
     ([extension(attributes=[attr(mutability="write")])], "[0].attributes[0].mutability", "expected one of"),
     ([extension(attributes=[attr(returned="sometimes")])], "[0].attributes[0].returned", "expected one of"),
     ([extension(attributes=[attr(uniqueness="unique")])], "[0].attributes[0].uniqueness", "expected one of"),
+    ([extension(attributes=[attr(uniqueness="server")])], "[0].attributes[0].uniqueness", "only 'none' is supported"),
     ([extension(attributes=[attr(multiValued="yes")])], "[0].attributes[0].multiValued", "expected a boolean"),
     ([extension(attributes=[attr(canonicalValues="A")])], "[0].attributes[0].canonicalValues", "expected a list"),
     ([extension(attributes=[attr(canonicalValues=[1])])], "[0].attributes[0].canonicalValues[0]",
