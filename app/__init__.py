@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 
+from dependency_injector import providers
 from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -42,7 +43,7 @@ def preflight() -> str | None:
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Build one app (one per process: dependency-injector wiring is process-global)."""
-    from adapters.http import discovery, errors, resources
+    from adapters.http import discovery, errors, listing, resources
     from app.containers import Container, backend_of
 
     settings = settings or load_settings()
@@ -63,9 +64,11 @@ def create_app(settings: Settings | None = None) -> Flask:
         n = settings.server.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=n)  # type: ignore[method-assign]
 
+    container.secret_key.override(providers.Object(app.secret_key))
     errors.register(app)
     if settings.scim.enabled:
         app.register_blueprint(resources.bp)
+        app.register_blueprint(listing.bp)
         app.register_blueprint(discovery.bp)
     app.extensions["container"] = container
     return app

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dependency_injector import containers, providers
 
 from adapters.auth import BasicAuthenticator
+from adapters.http.cursors import Cursors
 from adapters.http.schemas import SchemaValidator
 from adapters.memory.store import InMemoryTransactions
 from adapters.sqlalchemy.engine import make_engine
@@ -27,7 +28,8 @@ class Container(containers.DeclarativeContainer):
     """One per process (per gunicorn worker), built inside create_app()."""
 
     wiring_config = containers.WiringConfiguration(
-        modules=["adapters.http.auth", "adapters.http.resources", "adapters.http.discovery"]
+        modules=["adapters.http.auth", "adapters.http.resources", "adapters.http.listing",
+                 "adapters.http.discovery"]
     )
 
     settings = providers.Dependency()
@@ -54,9 +56,11 @@ class Container(containers.DeclarativeContainer):
     paging = providers.Callable(
         lambda s: {"default_count": s.scim.default_count, "max_results": s.scim.max_results}, settings
     )
+    secret_key = providers.Dependency(instance_of=str)
+    cursors = providers.ThreadSafeSingleton(Cursors, secret_key)
     capabilities = providers.ThreadSafeSingleton(
         lambda s: Capabilities(
-            patch=True, filter_max_results=s.scim.max_results, default_page_size=s.scim.default_count,
+            patch=True, sort=True, pagination_cursor=True, filter_max_results=s.scim.max_results, default_page_size=s.scim.default_count,
             auth_schemes=(s.scim.auth.type,),
         ),
         settings,

@@ -41,6 +41,18 @@ class NoTarget(DomainError):
     """A path matched no value where one is required (noTarget)."""
 
 
+class InvalidCursor(DomainError):
+    """A cursor that is malformed, tampered with, or from another query (RFC 9865)."""
+
+
+class ExpiredCursor(DomainError):
+    """A cursor older than the server keeps positions for (RFC 9865)."""
+
+
+class InvalidCount(DomainError):
+    """A count above the maximum page size, or not the one the cursor was issued for (RFC 9865)."""
+
+
 class InvalidVersion(DomainError):
     """An unsupported SCIM protocol version (invalidVers)."""
 

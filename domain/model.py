@@ -112,11 +112,13 @@ class Change:
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    """One page of a search: the items and the total number of matches."""
+    """One page of a search: the items and the total number of matches (None when the query
+    did not ask for it); `keys` holds each item's sort value for cursor paging."""
 
     items: list[Resource]
-    total: int
+    total: int | None
     start_index: int = 1
+    keys: list[Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -81,12 +81,36 @@ Expr = Compare | Present | And | Or | Not | ValueFilter
 
 
 @dataclass(frozen=True)
+class Sort:
+    """sortBy/sortOrder (RFC 7644 §3.4.2.3). A multi-valued attribute sorts by its primary value,
+    else its first; resources without a value come last ascending and first descending; id is
+    the final tie-break (ascending in both orders)."""
+
+    path: AttrPath
+    descending: bool = False
+
+
+@dataclass(frozen=True)
+class After:
+    """Keyset position for cursor paging (RFC 9865): the sort value (None when the resource had
+    none) and id of the last resource of the previous page. Without a Sort, the value is the
+    `created` time as an ISO string."""
+
+    value: Literal
+    id: str
+
+
+@dataclass(frozen=True)
 class Query:
-    """What to list: an optional filter and a 1-based page window (RFC 7644 §3.4.2.4)."""
+    """What to list: an optional filter, an order, and either a 1-based page window (RFC 7644
+    §3.4.2.4) or a keyset position (`after`, RFC 9865; then start_index is ignored)."""
 
     filter: Expr | None = None
     start_index: int = 1
     count: int = 100
+    sort: Sort | None = None
+    after: After | None = None
+    with_total: bool = True
 
 
 def resolve(rtype: ResourceType, text: str) -> AttrPath:

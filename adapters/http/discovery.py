@@ -10,6 +10,7 @@ from dependency_injector.wiring import Provide, inject
 from flask import Blueprint, Response
 
 from adapters.http import SCIM_PREFIX
+from adapters.http.cursors import CURSOR_TIMEOUT
 from adapters.http.render import list_response
 from adapters.http.resources import base_url, respond
 from domain.capabilities import Capabilities
@@ -41,7 +42,7 @@ def service_provider_config(caps: Capabilities = Provide["capabilities"]) -> Res
         "etag": {"supported": caps.etag},
         "pagination": {"cursor": caps.pagination_cursor, "index": caps.pagination_index,
                        "defaultPaginationMethod": "index", "defaultPageSize": caps.default_page_size,
-                       "maxPageSize": caps.filter_max_results},
+                       "maxPageSize": caps.filter_max_results, "cursorTimeout": CURSOR_TIMEOUT},
         "authenticationSchemes": [
             {**_AUTH[s], "primary": i == 0} for i, s in enumerate(caps.auth_schemes) if s in _AUTH
         ],

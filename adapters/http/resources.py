@@ -11,20 +11,18 @@ from flask import Blueprint, Response, request
 from adapters.http import SCIM_PREFIX
 from adapters.http.auth import authenticate, principal
 from adapters.http.errors import SCIM_JSON
-from adapters.http.render import list_response, render, wants_related
+from adapters.http.render import render, wants_related
 from adapters.http.schemas import loader_for
-from adapters.http.wire import if_match, if_none_match, int_param, json_object
-from domain.errors import InvalidFilter, InvalidPath, InvalidSyntax, Mutability, NotSupported
-from domain.filter import parse_filter
+from adapters.http.wire import if_match, if_none_match, json_object
+from domain.errors import InvalidSyntax, Mutability
 from domain.model import GROUP, USER
 from domain.patch import PatchOp
 from domain.policy import Policy
 from domain.projection import Projection, projection
-from domain.query import Query
 from domain.schema import Registry, ResourceType
 from domain.use_cases.common import DeleteCommand, View, WriteCommand
 from domain.use_cases.patch import PatchCommand, PatchResource
-from domain.use_cases.queries import GetCommand, GetResource, ListCommand, ListResources
+from domain.use_cases.queries import GetCommand, GetResource
 
 bp = Blueprint("scim_resources", __name__, url_prefix=SCIM_PREFIX)
 bp.before_request(authenticate)
@@ -66,25 +64,6 @@ def _write_command(rtype: ResourceType, policy: Policy, resource_id: str | None 
 
 
 @inject
-def _list(kind: str, registry: Registry = Provide["registry"], lister: ListResources = Provide["list_resources"],
-          paging: dict[str, int] = Provide["paging"]) -> Response:
-    rtype = registry.by_name(kind)
-    start = max(int_param("startIndex", 1), 1)  # RFC 7644 §3.4.2.4: < 1 means 1
-    count = min(max(int_param("count", paging["default_count"]), 0), paging["max_results"])
-    text = request.args.get("filter")
-    expr = None
-    if text is not None and text.strip():
-        try:
-            expr = parse_filter(rtype, text)
-        except InvalidPath as err:
-            raise InvalidFilter(err.detail) from None
-    proj = _projection(rtype)
-    result = lister(ListCommand(principal(), kind, Query(expr, start, count), wants_related(rtype, proj)))
-    items = [render(v, rtype, base_url(), proj) for v in result.views]
-    return respond(list_response(items, result.total, result.start_index))
-
-
-@inject
 def _get(kind: str, resource_id: str, registry: Registry = Provide["registry"],
          getter: GetResource = Provide["get_resource"]) -> Response:
     rtype = registry.by_name(kind)
@@ -92,16 +71,6 @@ def _get(kind: str, resource_id: str, registry: Registry = Provide["registry"],
     if if_none_match(view.resource.etag):
         return Response(status=304, headers={"ETag": view.resource.etag})
     return _one(view, rtype)
-
-
-@bp.get("/Users")
-def list_users() -> Response:
-    return _list(USER)
-
-
-@bp.get("/Groups")
-def list_groups() -> Response:
-    return _list(GROUP)
 
 
 @bp.get("/Users/<resource_id>")
@@ -154,13 +123,6 @@ def delete_user(resource_id: str, delete: Any = Provide["delete_user"]) -> Respo
 def delete_group(resource_id: str, delete: Any = Provide["delete_group"]) -> Response:
     delete(DeleteCommand(principal(), resource_id, if_match()))
     return Response(status=204)
-
-
-@bp.post("/.search")
-@bp.post("/Users/.search")
-@bp.post("/Groups/.search")
-def search() -> Response:
-    raise NotSupported("POST .search is not implemented yet; use GET with filter")
 
 
 PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"

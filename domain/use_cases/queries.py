@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from domain.errors import NotFound
 from domain.model import GROUP, USER, Page
@@ -30,8 +31,9 @@ class ListCommand:
 @dataclass(frozen=True)
 class ListResult:
     views: list[View]
-    total: int
+    total: int | None
     start_index: int
+    keys: list[Any] | None = None  # each item's sort value, for cursor paging
 
 
 class GetResource:
@@ -67,4 +69,4 @@ class ListResources:
                 page = uow.groups.search(cmd.query)
                 views = [View(g, members=uow.memberships.members(g.id) if cmd.related else None)
                          for g in page.items]
-            return ListResult(views, page.total, cmd.query.start_index)
+            return ListResult(views, page.total, cmd.query.start_index, page.keys)

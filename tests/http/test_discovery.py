@@ -49,7 +49,7 @@ class TestServiceProviderConfig:
         assert body["bulk"]["supported"] is False
         assert body["filter"] == {"supported": True, "maxResults": 1000}
         assert body["etag"]["supported"] is True
-        assert body["sort"]["supported"] is False
+        assert body["sort"]["supported"] is True
         assert body["changePassword"]["supported"] is False
         assert body["meta"]["location"] == "http://localhost/scim/v2/ServiceProviderConfig"
 
