@@ -297,10 +297,18 @@ class Stats:
     p50: float  # ms
     p95: float
     max: float
-    cpu: float  # ms of this process's CPU per call
+    mean: float
+    cpu: float  # ms of this process's CPU per call (a mean: compare it with `mean`)
 
-    def cells(self) -> list[str]:
-        return [f"{self.p50:.2f}", f"{self.p95:.2f}", f"{self.max:.2f}", f"{self.cpu:.2f}"]
+    HEADERS = ("n", "p50 ms", "p95 ms", "max ms", "mean ms", "CPU ms/req")
+
+    def cells(self) -> list[Any]:
+        return [self.n, *(f"{v:.2f}" for v in (self.p50, self.p95, self.max, self.mean, self.cpu))]
+
+    @classmethod
+    def of(cls, latencies: Sequence[float], cpu_seconds: float) -> Stats:
+        return cls(len(latencies), statistics.median(latencies), percentile(latencies, 95),
+                   max(latencies), statistics.fmean(latencies), cpu_seconds * 1000 / len(latencies))
 
 
 def percentile(values: Sequence[float], p: float) -> float:
@@ -310,25 +318,50 @@ def percentile(values: Sequence[float], p: float) -> float:
     return ordered[int(rank) - 1]
 
 
+@dataclass
+class Series:
+    """Calls to time: `call(x)` for each x of `inputs`, after untimed calls on `warmup`.
+    `between(x)`, when given, runs after each call outside the figures (undoing a change)."""
+
+    call: Callable[[Any], Any]
+    inputs: Sequence[Any]
+    warmup: Sequence[Any] = ()
+    between: Callable[[Any], Any] | None = None
+    latencies: list[float] = field(default_factory=list)
+    cpu: float = 0.0
+
+    def once(self, x: Any, timed: bool) -> None:
+        c0, t0 = time.process_time(), time.perf_counter()
+        self.call(x)
+        if timed:
+            self.latencies.append((time.perf_counter() - t0) * 1000)
+            self.cpu += time.process_time() - c0
+        if self.between is not None:
+            self.between(x)
+
+    def stats(self) -> Stats:
+        return Stats.of(self.latencies, self.cpu)
+
+
 def measure(call: Callable[[Any], Any], inputs: Sequence[Any], warmup: Sequence[Any] = (),
             between: Callable[[Any], Any] | None = None) -> Stats:
-    """Time `call(x)` for each x of `inputs` after calling it on each of `warmup`. `between(x)`,
-    when given, runs after each call outside the wall-clock and CPU figures (undoing a change)."""
-    for x in warmup:
-        call(x)
-        if between is not None:
-            between(x)
-    latencies: list[float] = []
-    cpu = 0.0
-    for x in inputs:
-        c0, t0 = time.process_time(), time.perf_counter()
-        call(x)
-        latencies.append((time.perf_counter() - t0) * 1000)
-        cpu += time.process_time() - c0
-        if between is not None:
-            between(x)
-    return Stats(len(latencies), statistics.median(latencies), percentile(latencies, 95),
-                 max(latencies), cpu * 1000 / len(latencies))
+    """Time one series of calls (see Series)."""
+    return measure_interleaved([Series(call, inputs, warmup, between)])[0]
+
+
+def measure_interleaved(series: Sequence[Series]) -> list[Stats]:
+    """Time several series round-robin (one call of each in turn), so that drift on a noisy
+    machine (other load, SQLite WAL checkpoints, the garbage of a big response) falls on all of
+    them alike instead of on whichever ran last."""
+    for i in range(max((len(s.warmup) for s in series), default=0)):
+        for s in series:
+            if i < len(s.warmup):
+                s.once(s.warmup[i], timed=False)
+    for i in range(max(len(s.inputs) for s in series)):
+        for s in series:
+            if i < len(s.inputs):
+                s.once(s.inputs[i], timed=True)
+    return [s.stats() for s in series]
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:

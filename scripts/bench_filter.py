@@ -136,10 +136,10 @@ def run(url: str, sizes: list[int], args: argparse.Namespace) -> int:
                 stats = bc.measure(call, timed_probes, warm_probes)
                 results[size, kind] = stats
                 total = timed_probes[0].total if kind in ("userName sw", "title co") else 1
-                row = [size, kind, stats.n, *stats.cells(), total]
+                row = [size, kind, *stats.cells(), total]
                 rows.append(row)
                 print("  " + "  ".join(str(c) for c in row), flush=True)
-        headers = ["size", "filter", "n", "p50 ms", "p95 ms", "max ms", "CPU ms/req", "totalResults"]
+        headers = ["size", "filter", *bc.Stats.HEADERS, "totalResults"]
         print(f"\n== GET /Users?filter=... on {dialect}")
         print(bc.table(headers, rows))
         if len(sizes) > 1:
