@@ -125,11 +125,14 @@ class PatchEngine:
             merged.update(self._canon(attr, value))
             holder[attr.name] = merged
         else:
-            holder[attr.name] = _coerce(attr, value)
+            holder[attr.name] = self._coerce(attr, value)
         _drop_empty(result.data, path)
 
     def _canon(self, attr: Attribute, value: Any) -> Any:
-        return _canon(attr, value, self.policy.unknown == "reject")
+        return _canon(attr, value, self.policy.unknown == "reject", self.policy.string_booleans)
+
+    def _coerce(self, attr: Attribute, value: Any) -> Any:
+        return _coerce(attr, value, self.policy.string_booleans)
 
     def _check_mutability(self, op: str, target: PatchPath, value: Any, data: dict[str, Any]) -> None:
         leaf = (target.sub.leaf if target.sub else None) or target.path.leaf
@@ -173,7 +176,7 @@ class PatchEngine:
                 parent.pop(sub.name, None)
             return
         parent = dict(parent) if isinstance(parent, dict) else {}
-        parent[sub.name] = _coerce(sub, value)
+        parent[sub.name] = self._coerce(sub, value)
         holder[attr.name] = parent
 
     def _filtered(self, op: str, target: PatchPath, value: Any, has_value: bool, holder: dict[str, Any]) -> None:
@@ -197,7 +200,7 @@ class PatchEngine:
             hits = [len(elements) - 1]
         for i in hits:
             if sub is not None:
-                elements[i][sub] = _coerce(target.sub.leaf, value)  # type: ignore[union-attr]
+                elements[i][sub] = self._coerce(target.sub.leaf, value)  # type: ignore[union-attr]
             elif isinstance(value, dict):
                 elements[i] = self._canon(attr, value) if op == "replace" else {**elements[i], **self._canon(attr, value)}
             else:
@@ -240,14 +243,15 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def _coerce(attr: Attribute, value: Any) -> Any:
-    """Entra's "True"/"False" for booleans, made real booleans before primary rules look at them."""
-    if attr.type == BOOLEAN and isinstance(value, str) and value.lower() in ("true", "false"):
+def _coerce(attr: Attribute, value: Any, strings: bool = True) -> Any:
+    """Entra's "True"/"False" for booleans, made real booleans before primary rules look at them
+    (only when the policy accepts string booleans; else the validator refuses them)."""
+    if strings and attr.type == BOOLEAN and isinstance(value, str) and value.lower() in ("true", "false"):
         return value.lower() == "true"
     return value
 
 
-def _canon(attr: Attribute, value: Any, reject_unknown: bool = False) -> Any:
+def _canon(attr: Attribute, value: Any, reject_unknown: bool = False, strings: bool = True) -> Any:
     """Canonical sub-attribute names; readOnly sub-attributes are dropped, unknown keys dropped or
     (reject_unknown) refused."""
     if attr.type != COMPLEX or not isinstance(value, dict):
@@ -258,7 +262,7 @@ def _canon(attr: Attribute, value: Any, reject_unknown: bool = False) -> Any:
         if sub is None and reject_unknown:
             raise InvalidValue(f"unknown attribute '{k}' in '{attr.name}'")
         if sub is not None and sub.mutability != READ_ONLY and v is not None:
-            out[sub.name] = _coerce(sub, v)
+            out[sub.name] = _coerce(sub, v, strings)
     return out
 
 

@@ -49,9 +49,18 @@ def _projection(rtype: ResourceType, policy: Policy = Provide["policy"]) -> Proj
                       policy.unknown)
 
 
+def empty(status: int, etag: str | None = None) -> Response:
+    """A response without a body (204, 304): no Content-Type either."""
+    resp = Response(status=status)
+    del resp.headers["Content-Type"]
+    if etag:
+        resp.headers["ETag"] = etag
+    return resp
+
+
 def _one(view: View, rtype: ResourceType, status: int = 200) -> Response:
     body = render(view, rtype, base_url(), _projection(rtype))
-    location = body["meta"]["location"] if status == 201 else None
+    location = f"{base_url()}{rtype.endpoint}/{view.resource.id}" if status == 201 else None
     return respond(body, status, view.resource.etag, location)
 
 
@@ -69,7 +78,7 @@ def _get(kind: str, resource_id: str, registry: Registry = Provide["registry"],
     rtype = registry.by_name(kind)
     view = getter(GetCommand(principal(), kind, resource_id, wants_related(rtype, _projection(rtype))))
     if if_none_match(view.resource.etag):
-        return Response(status=304, headers={"ETag": view.resource.etag})
+        return empty(304, view.resource.etag)
     return _one(view, rtype)
 
 
@@ -115,14 +124,14 @@ def replace_group(resource_id: str, registry: Registry = Provide["registry"],
 @inject
 def delete_user(resource_id: str, delete: Any = Provide["delete_user"]) -> Response:
     delete(DeleteCommand(principal(), resource_id, if_match()))
-    return Response(status=204)
+    return empty(204)
 
 
 @bp.delete("/Groups/<resource_id>")
 @inject
 def delete_group(resource_id: str, delete: Any = Provide["delete_group"]) -> Response:
     delete(DeleteCommand(principal(), resource_id, if_match()))
-    return Response(status=204)
+    return empty(204)
 
 
 PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
@@ -156,7 +165,7 @@ def _patch(kind: str, resource_id: str, registry: Registry = Provide["registry"]
     related = wants_related(rtype, _projection(rtype)) and policy.patch_response != 204
     view = patcher(PatchCommand(principal(), kind, resource_id, _operations(), if_match(), related))
     if policy.patch_response == 204:
-        return Response(status=204, headers={"ETag": view.resource.etag})
+        return empty(204, view.resource.etag)
     return _one(view, rtype)
 
 

@@ -11,7 +11,16 @@ from types import TracebackType
 from typing import Any
 
 from domain.errors import InvalidValue, NotFound, PreconditionFailed, Uniqueness
-from domain.evaluate import matches
+from domain.evaluate import (
+    follows,
+    matches,
+    position_time,
+    position_value,
+    sort_key,
+    sort_kind,
+    sort_resources,
+    sort_target,
+)
 from domain.model import GROUP, USER, Change, GroupRef, MemberRef, Page, Resource
 from domain.query import Query
 from domain.text import fold
@@ -93,9 +102,24 @@ class InMemoryResources:
 
     def search(self, query: Query) -> Page:
         found = [r for r in self._items.values() if query.filter is None or matches(query.filter, r, self._related)]
-        found.sort(key=lambda r: (r.created, r.id))
-        start = max(query.start_index, 1) - 1
-        return Page([r.copy() for r in found[start:start + max(query.count, 0)]], len(found), start + 1)
+        total = len(found) if query.with_total else None
+        sort, after = query.sort, query.after
+        if sort is None:  # (created, id); the key is the created time as ISO text
+            found.sort(key=lambda r: (r.created, r.id))
+            if after is not None:
+                position = (position_time(after.value), after.id)
+                found = [r for r in found if (r.created, r.id) > position]
+            keys = {r.id: r.created.isoformat() for r in found}
+        else:
+            target = sort_target(sort.path)
+            keys = {r.id: sort_key(target, r, self._related_in_order) for r in found}
+            sort_resources(found, keys, sort.descending)
+            if after is not None:
+                value = position_value(sort_kind(target.leaf), after.value)
+                found = [r for r in found if follows(keys[r.id], r.id, value, after.id, sort.descending)]
+        start = 0 if after is not None else max(query.start_index, 1) - 1
+        window = found[start:start + max(query.count, 0)]
+        return Page([r.copy() for r in window], total, start + 1, [keys[r.id] for r in window])
 
     def existing(self, ids: Iterable[str]) -> set[str]:
         return {i for i in ids if i in self._items}
@@ -116,6 +140,10 @@ class InMemoryResources:
             return [{"value": g, "type": "direct", "display": s.groups[g].display_name if g in s.groups else None}
                     for g in s.member_of.get(r.id, ())]
         return []
+
+    def _related_in_order(self, r: Resource, name: str) -> list[dict[str, Any]]:
+        """`_related` in id order: the order the responses list members and groups in."""
+        return sorted(self._related(r, name), key=lambda e: e["value"])
 
     def _claim_name(self, r: Resource) -> None:
         if self._kind != USER or not isinstance(r.user_name, str):

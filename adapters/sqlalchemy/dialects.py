@@ -1,4 +1,5 @@
-"""What differs between SQLite and PostgreSQL in a filter: JSON access and text comparison."""
+"""What differs between SQLite and PostgreSQL in a filter or a sort: JSON access and text
+comparison."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from sqlalchemy import column as sql_column
 from sqlalchemy.dialects.postgresql import JSONB
 
 from domain.errors import InvalidFilter
+from domain.evaluate import FLAG, NUMBER, TIME
 
 Bool = ColumnElement[bool]
 ORDER_OPS = {"gt": "__gt__", "ge": "__ge__", "lt": "__lt__", "le": "__le__"}
@@ -119,6 +121,29 @@ class SqlDialect:
             not_(and_(self.is_kind(ref, "array", "object"), self.is_empty_container(ref))),
         )
 
+    # Sort keys (domain.evaluate.sort_key): the comparison form of a JSON value, NULL otherwise.
+    def sort_value(self, ref: Any, kind: str) -> ColumnElement[Any]:
+        """The JSON value at `ref` as a sort key of `kind` (TEXT, NUMBER, FLAG, TIME): NULL
+        unless it is one; booleans as 0/1. Text keys still need `ordered` to sort."""
+        if kind == FLAG:
+            return case((self.is_kind(ref, "true"), 1), (self.is_kind(ref, "false"), 0))
+        if kind == NUMBER:
+            return case((self.is_kind(ref, "number"), self.number(ref)))
+        text, test = self.text(ref), self.is_kind(ref, "string")
+        if kind == TIME:  # doc_key keeps times as UTC text, "" as "" (no time), non-times as 0
+            test = and_(test, text != "")
+        return case((test, text))
+
+    def first(self, ref: Any) -> Any:
+        """The first element of the array at `ref` (absent when it is no array)."""
+        raise NotImplementedError
+
+    def chosen_element(self, ref: Any, value: Callable[[Any], ColumnElement[Any]],
+                       correlate: Any) -> ColumnElement[Any]:
+        """`value(element)` of the element of the array at `ref` that a sort reads: the first
+        object whose `primary` is true, else the first element; NULL without elements."""
+        raise NotImplementedError
+
 
 @dataclass(frozen=True)
 class SqliteRef:
@@ -174,6 +199,25 @@ class SqliteDialect(SqlDialect):
 
     def is_empty_container(self, ref: SqliteRef) -> Bool:
         return func.json_extract(ref.doc, ref.path, type_=String).in_(("[]", "{}"))  # minified
+
+    def first(self, ref: SqliteRef) -> SqliteRef:
+        path = ref.path + "[0]" if isinstance(ref.path, str) else ref.path.concat("[0]")
+        return SqliteRef(ref.doc, path)
+
+    def chosen_element(self, ref: SqliteRef, value: Callable[[Any], ColumnElement[Any]],
+                       correlate: Any) -> ColumnElement[Any]:
+        each = func.json_each(ref.doc, ref.path).table_valued("fullkey", "key", "type", "value").alias()
+        element, index = SqliteRef(ref.doc, each.c.fullkey), each.c["key"]  # key: the array index
+        # SQLite cannot resolve the outer row (ref.doc) in a subquery's ORDER BY: read the flag
+        # from the element's own JSON text (json_each's value column holds it for objects)
+        flag = case((each.c.type == "object", func.json_type(each.c.value, '$."primary"')))
+        primary = func.coalesce(flag, "null") == "true"
+        chosen = (
+            select(value(element)).select_from(each)
+            .where(self.is_kind(ref, "array"), or_(primary, index == 0))
+            .order_by(case((primary, 0), else_=1), index).limit(1)
+        )
+        return chosen.correlate(correlate).scalar_subquery()
 
 
 def _one_of(expr: ColumnElement[str], values: list[str]) -> Bool:
@@ -233,6 +277,24 @@ class PostgresDialect(SqlDialect):
 
     def is_empty_container(self, ref: ColumnElement[Any]) -> Bool:
         return cast(ref, Text).in_(("[]", "{}"))
+
+    def first(self, ref: ColumnElement[Any]) -> ColumnElement[Any]:
+        return ref.op("->", return_type=JSONB)(literal_column("0"))  # NULL (no error) on non-arrays
+
+    def chosen_element(self, ref: ColumnElement[Any], value: Callable[[Any], ColumnElement[Any]],
+                       correlate: Any) -> ColumnElement[Any]:
+        array = case((func.jsonb_typeof(ref) == "array", ref))  # NULL otherwise: no rows, no error
+        each = (
+            func.jsonb_array_elements(array)
+            .table_valued(sql_column("value", JSONB), with_ordinality="n").render_derived().alias()
+        )
+        primary = self.is_kind(self.child(each.c.value, "primary"), "true")
+        chosen = (
+            select(value(each.c.value)).select_from(each)
+            .where(or_(primary, each.c.n == 1))
+            .order_by(case((primary, 0), else_=1), each.c.n).limit(1)
+        )
+        return chosen.correlate(correlate).scalar_subquery()
 
 
 def dialect_for(name: str) -> SqlDialect:

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from adapters.sqlalchemy.compile import FilterCompiler
 from adapters.sqlalchemy.limits import time_limit
 from adapters.sqlalchemy.mapping import email_rows, resource_row, to_resource
+from adapters.sqlalchemy.ordering import SortCompiler
 from adapters.sqlalchemy.tables import RESOURCE_TABLES, groups, user_emails, users
 from adapters.sqlalchemy.tables import memberships as m
 from domain.errors import InvalidValue, NotFound, PreconditionFailed, Uniqueness
@@ -59,6 +60,7 @@ class SqlResources:
         self._conn, self._rtype, self._kind = conn, rtype, rtype.name
         self._t = RESOURCE_TABLES[rtype.name]
         self._compile = FilterCompiler(rtype.name, conn.dialect.name)
+        self._sort = SortCompiler(rtype.name, self._compile.d)
         # everything but doc_key, which only filters read
         self._columns = [c for c in self._t.c if c.name != "doc_key"]
 
@@ -102,18 +104,37 @@ class SqlResources:
             raise NotFound(f"{self._kind} {resource_id} not found")
 
     def search(self, query: Query) -> Page:
+        """Ordered and paged in the database: ORDER BY the sort key and id, then OFFSET/LIMIT,
+        or (with `after`) keyset predicates and LIMIT."""
         where = self._compile(query.filter) if query.filter is not None else true()
+        key, descending = self._sort(query.sort), query.sort is not None and query.sort.descending
+        selected = key.expr.label("sort_key")
+        page = select(*self._columns, selected).where(where)
+        order = key.order_by(selected, descending, self._t.c.id)
         start, count = max(query.start_index, 1) - 1, max(query.count, 0)
+        segments: list[Any] = [None]
+        if query.after is not None:
+            start, position = 0, self._sort.position(query.sort, query.after)
+            segments = key.after(position, query.after.id, descending, self._t.c.id)
         with time_limit(self._conn, self._timeout_ms):
-            total = self._conn.scalar(select(func.count()).select_from(self._t).where(where)) or 0
-            items: list[Resource] = []
-            if count and start < total:
-                rows = self._conn.execute(
-                    select(*self._columns).where(where)
-                    .order_by(self._t.c.created, self._t.c.id).limit(count).offset(start)
-                )
-                items = [to_resource(self._kind, r) for r in rows]
-        return Page(items, total, start + 1)
+            total = None
+            if query.with_total:
+                total = self._conn.scalar(select(func.count()).select_from(self._t).where(where)) or 0
+            rows: list[Any] = []
+            if total is None or start < total:
+                # the segments follow each other in the order: read on until the page is full.
+                # A row whose key a concurrent commit moved into the next segment between the two
+                # statements (PostgreSQL reads committed data per statement) is not listed twice.
+                for segment in segments:
+                    if len(rows) >= count:
+                        break
+                    part = page if segment is None else page.where(segment)
+                    part = part.order_by(*order).limit(count - len(rows))
+                    seen = {r.id for r in rows}
+                    rows.extend(r for r in self._conn.execute(part.offset(start) if start else part)
+                                if r.id not in seen)
+        items = [to_resource(self._kind, r) for r in rows]
+        return Page(items, total, start + 1, [key.load(r.sort_key) for r in rows])
 
     def existing(self, ids: Iterable[str]) -> set[str]:
         found: set[str] = set()
