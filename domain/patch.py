@@ -31,6 +31,14 @@ class PatchResult:
     data: dict[str, Any]
     member_steps: list[tuple[str, list[dict[str, Any]]]] = field(default_factory=list)
 
+    def add_step(self, op: str, items: list[dict[str, Any]]) -> None:
+        """Consecutive adds (or removes) merge into one step: 100 `members[value eq "x"]`
+        removes cost one statement, not 100."""
+        if op in ("add", "remove") and self.member_steps and self.member_steps[-1][0] == op:
+            self.member_steps[-1][1].extend(items)
+        else:
+            self.member_steps.append((op, list(items)))
+
 
 class PatchEngine:
     """Applies one PATCH request's operations to a resource's attributes."""
@@ -217,10 +225,10 @@ class PatchEngine:
             ids = _ids_in(target.filter)
             if ids is None:
                 raise InvalidPath('members filters must be of the form members[value eq "<id>"]')
-            result.member_steps.append(("remove", [{"value": i} for i in ids]))
+            result.add_step("remove", [{"value": i} for i in ids])
             return
         if op == "remove" and not (has_value and value is not None):
-            result.member_steps.append(("replace", []))  # RFC 7644 §3.5.2.2: remove all members
+            result.add_step("replace", [])  # RFC 7644 §3.5.2.2: remove all members
             return
         if op == "remove" and not self.policy.remove_value_list:
             raise InvalidValue("'remove' on 'members' takes no value; use members[value eq \"<id>\"]")
@@ -228,7 +236,7 @@ class PatchEngine:
         for item in items:
             if not isinstance(item, dict) or not isinstance(item.get("value"), str):
                 raise InvalidValue("every member needs a 'value' (the member's id)")
-        result.member_steps.append((op, items))
+        result.add_step(op, items)
 
 
 def json_key(value: Any) -> Any:

@@ -440,7 +440,9 @@ def print_plans(engine: Engine, title: str, statements: Iterable[tuple[str, Any]
         if only is not None and not only(statement):
             continue
         shown = " ".join(statement.split())
-        print("   SQL: " + (shown if len(shown) <= width else shown[:width] + " ..."))
+        if len(shown) > width:  # long IN / VALUES lists: keep the head and the tail
+            shown = shown[:width - 160] + " ... " + shown[-160:]
+        print("   SQL: " + shown)
         for line in explain(engine, statement, params):
             print("        " + line)
 

@@ -17,23 +17,25 @@ def timestamp(value: datetime) -> str:
     return value.isoformat().replace("+00:00", "Z")
 
 
-def _sub_visible(schema: str, attr: Attribute, value: dict[str, Any], proj: Projection) -> dict[str, Any]:
-    return {s.name: value[s.name] for s in attr.sub_attributes if s.name in value and proj.wants(schema, attr, s)}
+def _pick(value: dict[str, Any], names: list[str]) -> dict[str, Any]:
+    return {n: value[n] for n in names if value.get(n) is not None}
 
 
 def _visible(schema: str, attrs: tuple[Attribute, ...], data: dict[str, Any], proj: Projection) -> dict[str, Any]:
-    """The attributes of `data` the projection wants, in schema order, sub-attributes included."""
+    """The attributes of `data` the projection wants, in schema order, sub-attributes included.
+    Which sub-attributes are wanted is decided once per attribute, not once per value (a group
+    may have 100k members)."""
     out: dict[str, Any] = {}
     for attr in attrs:
-        if attr.name not in data or not proj.wants(schema, attr):
+        value = data.get(attr.name)
+        if value is None or not proj.wants(schema, attr):
             continue
-        value = data[attr.name]
         if attr.sub_attributes:
+            names = [s.name for s in attr.sub_attributes if proj.wants(schema, attr, s)]
             if isinstance(value, list):
-                value = [_sub_visible(schema, attr, v, proj) for v in value if isinstance(v, dict)]
-                value = [v for v in value if v]
+                value = [p for v in value if isinstance(v, dict) and (p := _pick(v, names))]
             elif isinstance(value, dict):
-                value = _sub_visible(schema, attr, value, proj)
+                value = _pick(value, names)
             if not value:
                 continue
         out[attr.name] = value
@@ -80,7 +82,7 @@ def render(view: View, rtype: ResourceType, base_url: str, proj: Projection = EV
             "version": r.etag,
         }
         out["meta"] = {s.name: meta[s.name] for s in META.sub_attributes if proj.wants("", META, s)}
-    return _drop_none(out)
+    return out
 
 
 def wants_related(rtype: ResourceType, proj: Projection) -> bool:
@@ -89,14 +91,6 @@ def wants_related(rtype: ResourceType, proj: Projection) -> bool:
     name = "members" if rtype.name == GROUP else "groups"
     attr = rtype.schema.attribute(name)
     return attr is not None and proj.wants(rtype.schema.id, attr)
-
-
-def _drop_none(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _drop_none(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_drop_none(v) for v in value]
-    return value
 
 
 def list_response(resources: list[dict[str, Any]], total: int, start_index: int) -> dict[str, Any]:
