@@ -39,7 +39,9 @@ class ResourceRepository(Protocol):
         ...
 
     def search(self, query: Query) -> Page:
-        """Matches of `query.filter`, ordered by (created, id), paged in the store."""
+        """Matches of `query.filter` in the query's order (its Sort, else (created, id); id
+        breaks ties), paged in the store by window or keyset (`query.after`); `Page.keys` holds
+        each item's sort value for cursors. The total is None unless `query.with_total`."""
         ...
 
     def existing(self, ids: Iterable[str]) -> set[str]:

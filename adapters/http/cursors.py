@@ -50,6 +50,10 @@ class Cursors:
         payload = json.dumps(body, separators=(",", ":"), sort_keys=True).encode()
         return f"{_b64(payload)}.{self._mac(payload)}"
 
+    def _fingerprint_of(self, token: str) -> str:
+        """The query fingerprint a cursor carries (tests forge expired cursors with it)."""
+        return str(json.loads(_unb64(token.split(".")[0]))["f"])
+
     def open(self, token: str, fingerprint: str, count: int | None, now: float | None = None) -> Position:
         try:
             encoded, mac = token.split(".")

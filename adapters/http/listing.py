@@ -88,9 +88,12 @@ def _sort(rtype: ResourceType, params: Params) -> Sort | None:
     if not by or not by.strip():
         return None
     try:
-        return Sort(resolve(rtype, by.strip()), order == "descending")
+        path = resolve(rtype, by.strip())
     except InvalidPath as err:
         raise InvalidValue(f"cannot sort by '{by}': {err.detail}") from None
+    if path.leaf.returned == "never":  # password: nothing to sort by, and nothing to hint at
+        raise InvalidValue(f"cannot sort by '{path.name}'")
+    return Sort(path, order == "descending")
 
 
 @inject

@@ -279,7 +279,9 @@ class PostgresDialect(SqlDialect):
         return cast(ref, Text).in_(("[]", "{}"))
 
     def first(self, ref: ColumnElement[Any]) -> ColumnElement[Any]:
-        return ref.op("->", return_type=JSONB)(literal_column("0"))  # NULL (no error) on non-arrays
+        # a scalar is stored as a one-element "raw scalar" array, and -> 0 would return it
+        array = case((func.jsonb_typeof(ref) == "array", ref))
+        return array.op("->", return_type=JSONB)(literal_column("0"))
 
     def chosen_element(self, ref: ColumnElement[Any], value: Callable[[Any], ColumnElement[Any]],
                        correlate: Any) -> ColumnElement[Any]:

@@ -5,10 +5,23 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, cast, delete, exists, func, insert, literal, select, true, update
+from sqlalchemy import (
+    Column,
+    Connection,
+    cast,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -108,14 +121,21 @@ class SqlResources:
         or (with `after`) keyset predicates and LIMIT."""
         where = self._compile(query.filter) if query.filter is not None else true()
         key, descending = self._sort(query.sort), query.sort is not None and query.sort.descending
-        selected = key.expr.label("sort_key")
+        selected, resource_id = key.expr.label("sort_key"), self._t.c.id
         page = select(*self._columns, selected).where(where)
-        order = key.order_by(selected, descending, self._t.c.id)
         start, count = max(query.start_index, 1) - 1, max(query.count, 0)
         segments: list[Any] = [None]
         if query.after is not None:
             start, position = 0, self._sort.position(query.sort, query.after)
-            segments = key.after(position, query.after.id, descending, self._t.c.id)
+            if not isinstance(key.expr, Column):
+                # A computed key (JSON, memberships) would be computed once per reference in the
+                # keyset predicate: compute it once per row in a subquery that OFFSET 0 keeps
+                # the planners from merging back. A column key stays as it is, for its index.
+                keyed = page.offset(0).subquery()
+                page, resource_id, selected = select(keyed), keyed.c.id, keyed.c.sort_key
+                key = replace(key, expr=selected)
+            segments = key.after(position, query.after.id, descending, resource_id)
+        order = key.order_by(selected, descending, resource_id)
         with time_limit(self._conn, self._timeout_ms):
             total = None
             if query.with_total:

@@ -54,7 +54,8 @@ class GetResource:
 
 
 class ListResources:
-    """A page of Users or Groups matching a filter, in a total, stable order (created, id)."""
+    """A page of Users or Groups matching a filter, in a total, stable order: the requested sort,
+    else (created, id); id always breaks ties."""
 
     def __init__(self, tx: Transactions) -> None:
         self._tx = tx
