@@ -1,4 +1,4 @@
-"""Microsoft Entra ID's PATCH requests, replayed as /work/shared/idp-requests.md records them:
+"""Microsoft Entra ID's PATCH requests, replayed as ../shared/idp-requests.md records them:
 E6 profile updates (default job and `aadOptscim062020`), manager (Δ9), app roles, E7/E8
 (de)activation, E14 rename, E15/E16 members, and the test-collection shapes of E22. Bodies are the
 JSON text Entra sends; placeholders (<uid>, <gid>, <mid>) become real ids."""

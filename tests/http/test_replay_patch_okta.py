@@ -1,4 +1,4 @@
-"""Okta's PATCH requests (OIN template apps), replayed as /work/shared/idp-requests.md records them:
+"""Okta's PATCH requests (OIN template apps), replayed as ../shared/idp-requests.md records them:
 O7 deactivate, O8 reactivate, O9 password sync, O13–O16 group push. Bodies are sent as the JSON
 text Okta puts on the wire, with Okta's headers; placeholders (<uid>, <gid>) become real ids."""
 

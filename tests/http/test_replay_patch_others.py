@@ -1,5 +1,5 @@
 """PATCH requests of authentik (A1, A6, A7) and JumpCloud (membership), replayed as
-/work/shared/idp-requests.md records them. Bodies are the JSON text the IdP sends; placeholders
+../shared/idp-requests.md records them. Bodies are the JSON text the IdP sends; placeholders
 (<uid>, <gid>) become real ids."""
 
 from __future__ import annotations
