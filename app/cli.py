@@ -23,8 +23,9 @@ def _upgrade(settings: Settings) -> bool:
     """Bring the SQL schema up to date; False for memory://, which has none."""
     if settings.database.in_memory:
         return False
-    from adapters.sqlalchemy.migrate import upgrade
     from sqlalchemy.exc import SQLAlchemyError
+
+    from adapters.sqlalchemy.migrate import upgrade
 
     try:
         upgrade(settings.database.url)
