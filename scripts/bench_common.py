@@ -1,4 +1,5 @@
-"""Shared helpers for the benchmark scripts (scripts/bench_filter.py, scripts/bench_members.py).
+"""Shared helpers for the benchmark scripts (scripts/bench_filter.py, scripts/bench_members.py,
+scripts/bench_paging.py).
 
 A throw-away database (a temp SQLite file, or a dedicated PostgreSQL database `scim_bench` that
 is created and dropped), bulk seeding straight into the tables, the real Flask app in-process,
@@ -416,8 +417,10 @@ def explainable(statements: Iterable[tuple[str, Any]]) -> list[tuple[str, Any]]:
     return list(out.items())
 
 
-def explain(engine: Engine, statement: str, params: Any) -> list[str]:
-    """The plan of one statement, without running it (rolled back regardless)."""
+def explain(engine: Engine, statement: str, params: Any, analyze: bool = False) -> list[str]:
+    """The plan of one statement, without running it (rolled back regardless). With `analyze`,
+    on PostgreSQL it is run (EXPLAIN ANALYZE, BUFFERS: actual rows and times; still rolled back);
+    SQLite has no such thing and gives its query plan."""
     with engine.connect() as conn:
         if conn.dialect.name == "sqlite":
             rows = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params).all()
@@ -427,14 +430,16 @@ def explain(engine: Engine, statement: str, params: Any) -> list[str]:
                 depth[node] = depth.get(parent, 0) + 1
                 lines.append("  " * (depth[node] - 1) + detail)
         else:
-            rows = conn.exec_driver_sql("EXPLAIN " + statement, params).all()
+            head = "EXPLAIN (ANALYZE, BUFFERS) " if analyze else "EXPLAIN "
+            rows = conn.exec_driver_sql(head + statement, params).all()
             lines = [r[0] for r in rows]
         conn.rollback()
     return lines
 
 
 def print_plans(engine: Engine, title: str, statements: Iterable[tuple[str, Any]],
-                only: Callable[[str], bool] | None = None, width: int = 400) -> None:
+                only: Callable[[str], bool] | None = None, width: int = 400,
+                analyze: bool = False) -> None:
     print(f"\n-- {title}")
     for statement, params in explainable(statements):
         if only is not None and not only(statement):
@@ -443,7 +448,7 @@ def print_plans(engine: Engine, title: str, statements: Iterable[tuple[str, Any]
         if len(shown) > width:  # long IN / VALUES lists: keep the head and the tail
             shown = shown[:width - 160] + " ... " + shown[-160:]
         print("   SQL: " + shown)
-        for line in explain(engine, statement, params):
+        for line in explain(engine, statement, params, analyze):
             print("        " + line)
 
 

@@ -74,8 +74,9 @@ users = Table(
     Column("doc", JSON_DOC, nullable=False),  # Resource.data as given
     Column("doc_key", JSON_DOC, nullable=False),  # the same with comparison forms, for filters
     Index(None, "user_name_key", unique=True),
+    Index(None, "user_name_key", "id"),  # sortBy=userName with the id tie-break (migration 0002)
     Index(None, "external_id"),
-    Index(None, "display_name_key"),
+    Index(None, "display_name_key", "id"),
     Index(None, "active"),
     Index(None, "last_modified"),
     Index(None, "created", "id"),  # the list order; also serves filters on created alone
@@ -104,7 +105,7 @@ groups = Table(
     Column("version", Integer, nullable=False),
     Column("doc", JSON_DOC, nullable=False),
     Column("doc_key", JSON_DOC, nullable=False),
-    Index(None, "display_name_key"),
+    Index(None, "display_name_key", "id"),
     Index(None, "external_id"),
     Index(None, "last_modified"),
     Index(None, "created", "id"),

@@ -250,9 +250,11 @@ def test_the_unsorted_keyset_is_a_range_of_the_created_id_index(sql_tx: SqlTrans
 
 def test_a_keyset_on_an_indexed_column_is_a_range_of_its_index(sql_tx: SqlTransactions) -> None:
     load_many(sql_tx)
-    for path, index in [("userName", "ix_users_user_name_key"), ("displayName", "ix_users_display_name_key")]:
+    indexes = [("userName", ("ix_users_user_name_key_id", "ix_users_user_name_key")),
+               ("displayName", ("ix_users_display_name_key_id",))]
+    for path, index in indexes:
         for descending in (False, True):
             query = Query(count=3, with_total=False, sort=Sort(resolve(REGISTRY.user, path), descending),
                           after=After("bob", "s1"))
             found = plan(sql_tx, query)
-            assert uses_index_range(found, index), (path, descending, found)
+            assert any(uses_index_range(found, i) for i in index), (path, descending, found)
