@@ -253,7 +253,10 @@ def _prune(data: dict[str, Any]) -> None:
         if isinstance(value, dict):
             _prune(value)
         elif isinstance(value, list):
-            value[:] = [v for v in value if not (isinstance(v, dict) and not _prune(v) and not v)]
+            for element in value:
+                if isinstance(element, dict):
+                    _prune(element)
+            value[:] = [v for v in value if v != {}]
         if value in ({}, []):
             del data[key]
 
