@@ -25,7 +25,7 @@ from domain.schema import BOOLEAN, DATETIME, DECIMAL, INTEGER, Attribute, Schema
 # SQLite: a fresh migrated file per test. PostgreSQL: tests marked `pg`, in a schema of their own
 # (emptied per test), so nothing else in that database is touched.
 PG_URL = os.environ.get("SCIM_TEST_DATABASE_URL")
-PG_SCHEMA = "scim_contract"
+PG_SCHEMA = f"scim_contract_{os.getpid()}"  # one per test session: concurrent runs never collide
 TEST_EXT = "urn:example:params:scim:schemas:extension:contract:2.0:User"
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 # A configured extension with the attribute types the core schemas lack.
