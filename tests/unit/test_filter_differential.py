@@ -19,7 +19,14 @@ from dataclasses import dataclass
 
 import pytest
 from pydantic import ValidationError
-from scim2_models import EnterpriseUser, Group, InvalidFilterException, ScimFilter, SearchRequest, User
+from scim2_models import (
+    EnterpriseUser,
+    Group,
+    InvalidFilterException,
+    ScimFilter,
+    SearchRequest,
+    User,
+)
 
 from domain.errors import InvalidFilter
 from domain.filter import parse_filter
