@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from domain.errors import InvalidFilter, InvalidPath
 from domain.query import (
@@ -22,7 +23,7 @@ from domain.query import (
     resolve,
     resolve_sub,
 )
-from domain.schema import BOOLEAN, COMPLEX, ResourceType
+from domain.schema import BOOLEAN, COMPLEX, DATETIME, ResourceType
 
 _TOKEN = re.compile(
     r"""\s*(?:
@@ -34,6 +35,7 @@ _TOKEN = re.compile(
     re.VERBOSE,
 )
 _KEYWORDS = {"true": True, "false": False, "null": None}
+_BAD_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 MAX_FILTER_LENGTH = 4096
 MAX_NESTING = 32
 
@@ -175,7 +177,10 @@ class _Parser:
     def literal(self) -> Literal:
         tok = self.take()
         if tok.kind == "string":
-            return str(json.loads(tok.text))
+            value = str(json.loads(tok.text))
+            if _BAD_CHARS.search(value):  # no store can hold or compare these
+                raise self.fail("a string with a lone surrogate or control character")
+            return value
         if tok.kind == "number":
             try:
                 return json.loads(tok.text)  # type: ignore[no-any-return]
@@ -196,6 +201,15 @@ def check_comparable(path: AttrPath, op: str, value: Literal) -> None:
         raise InvalidFilter(f"operator '{op}' cannot compare with null")
     if isinstance(value, bool) and op not in ("eq", "ne"):
         raise InvalidFilter(f"operator '{op}' cannot compare with a boolean")
+    if kind == DATETIME and isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+            if parsed.tzinfo is not None:
+                parsed.astimezone(UTC)
+        except OverflowError:
+            raise InvalidFilter(f"the dateTime {value!r} is outside years 1 to 9999 in UTC") from None
+        except ValueError:
+            pass  # not a dateTime: matches nothing, as in every store
 
 
 def parse_filter(rtype: ResourceType, text: str) -> Expr:

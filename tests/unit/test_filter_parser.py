@@ -72,3 +72,15 @@ def test_bad_filters_are_invalid_filter_errors(bad):
 def test_the_error_points_at_the_problem():
     with pytest.raises(InvalidFilter, match="position 10"):
         p('userName xx "a"')
+
+
+@pytest.mark.parametrize("bad", ['userName gt "a\\ud83d"', 'userName eq "\\u0000"',
+                                 'meta.created gt "0001-01-01T00:30:00+01:00"',
+                                 'meta.lastModified lt "9999-12-31T23:30:00-01:00"'])
+def test_literals_no_store_can_compare_are_invalid_filters_not_server_errors(bad):
+    with pytest.raises(InvalidFilter):
+        p(bad)
+
+
+def test_a_string_that_is_not_a_date_time_is_still_a_valid_filter_that_matches_nothing():
+    assert p('meta.created gt "yesterday"').value == "yesterday"
