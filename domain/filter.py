@@ -24,6 +24,7 @@ from domain.query import (
     resolve_sub,
 )
 from domain.schema import BOOLEAN, COMPLEX, DATETIME, ResourceType
+from domain.text import FORBIDDEN_CHARS
 
 _TOKEN = re.compile(
     r"""\s*(?:
@@ -35,7 +36,6 @@ _TOKEN = re.compile(
     re.VERBOSE,
 )
 _KEYWORDS = {"true": True, "false": False, "null": None}
-_BAD_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 MAX_FILTER_LENGTH = 4096
 MAX_NESTING = 32
 
@@ -178,7 +178,7 @@ class _Parser:
         tok = self.take()
         if tok.kind == "string":
             value = str(json.loads(tok.text))
-            if _BAD_CHARS.search(value):  # no store can hold or compare these
+            if FORBIDDEN_CHARS.search(value):  # no store can hold or compare these
                 raise self.fail("a string with a lone surrogate or control character")
             return value
         if tok.kind == "number":

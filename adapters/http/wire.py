@@ -10,10 +10,9 @@ from flask import request
 from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
 
 from domain.errors import InvalidSyntax, InvalidValue, PreconditionFailed
+from domain.text import FORBIDDEN_CHARS
 
 JSON_TYPES = ("application/scim+json", "application/json")
-# C0 controls other than tab, newline and return; NUL (PostgreSQL cannot store it); lone surrogates.
-_BAD_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 _ETAG = re.compile(r'^\s*(?:W/)?"(\d{1,18})"\s*$')
 
 
@@ -27,7 +26,7 @@ def _check_strings(value: Any) -> None:
     while stack:
         item = stack.pop()
         if isinstance(item, str):
-            bad = _BAD_CHARS.search(item)
+            bad = FORBIDDEN_CHARS.search(item)
             if bad:
                 raise InvalidValue(f"string contains a forbidden character U+{ord(bad.group()):04X}")
         elif isinstance(item, dict):
