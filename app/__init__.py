@@ -43,7 +43,8 @@ def preflight() -> str | None:
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Build one app (one per process: dependency-injector wiring is process-global)."""
-    from adapters.http import discovery, errors, listing, resources
+    from adapters.http import errors
+    from adapters.http.routes import discovery, listing, resources
     from app.containers import Container, backend_of
 
     settings = settings or load_settings()

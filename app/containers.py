@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dependency_injector import containers, providers
 
-from adapters.auth import BasicAuthenticator
+from adapters.credentials.basic import BasicAuthenticator
 from adapters.http.cursors import Cursors
-from adapters.http.schemas import SchemaValidator
+from adapters.http.loaders import SchemaValidator
 from adapters.memory.store import InMemoryTransactions
 from adapters.sqlalchemy.engine import make_engine
 from adapters.sqlalchemy.uow import SqlTransactions
@@ -28,8 +28,8 @@ class Container(containers.DeclarativeContainer):
     """One per process (per gunicorn worker), built inside create_app()."""
 
     wiring_config = containers.WiringConfiguration(
-        modules=["adapters.http.auth", "adapters.http.resources", "adapters.http.listing",
-                 "adapters.http.discovery"]
+        modules=["adapters.http.auth", "adapters.http.routes.resources", "adapters.http.routes.listing",
+                 "adapters.http.routes.discovery"]
     )
 
     settings = providers.Dependency()

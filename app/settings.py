@@ -12,23 +12,20 @@ from typing import Any
 
 import yaml
 
-from domain.policy import PRESETS, Policy, policy_for
-from domain.schema import (
+from domain.idp.policy import PRESETS, Policy, policy_for
+from domain.schema.attributes import (
     COMPLEX,
-    ENTERPRISE_USER_SCHEMA,
-    GROUP_SCHEMA,
     MUTABILITIES,
     READ_ONLY,
     REFERENCE,
     RETURNS,
     TYPES,
     UNIQUENESS,
-    USER_SCHEMA,
     Attribute,
-    Registry,
     Schema,
-    default_registry,
 )
+from domain.schema.core import ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA
+from domain.schema.registry import Registry, default_registry
 
 MEMORY_URL = "memory://"
 # config.example.yaml's password: refused, so that copying the example never ships a known secret.

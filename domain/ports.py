@@ -10,8 +10,8 @@ from types import TracebackType
 from typing import Any, Protocol
 
 from domain.model import Change, GroupRef, MemberRef, Page, Principal, Resource
-from domain.query import Query
-from domain.schema import ResourceType
+from domain.query.ast import Query
+from domain.schema.attributes import ResourceType
 
 
 class ResourceRepository(Protocol):

@@ -44,7 +44,7 @@ from app.settings import (  # noqa: E402
     Settings,
 )
 from domain.model import GROUP, USER, Resource  # noqa: E402
-from domain.schema import Registry, default_registry  # noqa: E402
+from domain.schema.registry import Registry, default_registry  # noqa: E402
 
 USERNAME, PASSWORD = "bench", "bench-password-not-a-secret"
 AUTH = {"Authorization": "Basic " + base64.b64encode(f"{USERNAME}:{PASSWORD}".encode()).decode()}

@@ -42,7 +42,7 @@ from sqlalchemy import delete, func, insert, select  # noqa: E402
 
 from adapters.sqlalchemy.tables import memberships as m  # noqa: E402
 from domain.model import GROUP  # noqa: E402
-from domain.patch import PatchOp  # noqa: E402
+from domain.patch.engine import PatchOp
 from domain.use_cases.common import View  # noqa: E402
 from domain.use_cases.patch import PatchCommand, PatchResource  # noqa: E402
 
@@ -285,7 +285,7 @@ def excluded_honoured(bench: Bench, empty_group: str) -> bool:
 
 def response_breakdown(bench: Bench, size: int, group_id: str, n: int = 5) -> None:
     """What the member list costs a response of the big group: read, render, JSON, size."""
-    from adapters.http.render import render
+    from adapters.http.responses import render
 
     c = bench.container
     rtype = c.registry().group

@@ -11,18 +11,18 @@ from types import TracebackType
 from typing import Any
 
 from domain.errors import InvalidValue, NotFound, PreconditionFailed, Uniqueness
-from domain.evaluate import (
+from domain.model import GROUP, USER, Change, GroupRef, MemberRef, Page, Resource
+from domain.query.ast import Query
+from domain.query.evaluate import matches
+from domain.query.ordering import (
     follows,
-    matches,
     position_time,
     position_value,
     sort_key,
-    sort_kind,
     sort_resources,
     sort_target,
 )
-from domain.model import GROUP, USER, Change, GroupRef, MemberRef, Page, Resource
-from domain.query import Query
+from domain.query.values import sort_kind
 from domain.text import fold
 
 

@@ -8,9 +8,8 @@ from typing import Any
 from sqlalchemy import Row
 
 from domain.model import USER, Resource
-from domain.schema import (
+from domain.schema.attributes import (
     BINARY,
-    COMMON_ATTRIBUTES,
     COMPLEX,
     DATETIME,
     REFERENCE,
@@ -18,6 +17,7 @@ from domain.schema import (
     Attribute,
     ResourceType,
 )
+from domain.schema.core import COMMON_ATTRIBUTES
 from domain.text import fold
 
 TEXT_TYPES = (STRING, REFERENCE, BINARY)

@@ -27,16 +27,16 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
-from adapters.sqlalchemy.compile import FilterCompiler
 from adapters.sqlalchemy.limits import time_limit
 from adapters.sqlalchemy.mapping import email_rows, resource_row, to_resource
-from adapters.sqlalchemy.ordering import SortCompiler
+from adapters.sqlalchemy.query.filters import FilterCompiler
+from adapters.sqlalchemy.query.ordering import SortCompiler
 from adapters.sqlalchemy.tables import RESOURCE_TABLES, groups, user_emails, users
 from adapters.sqlalchemy.tables import memberships as m
 from domain.errors import InvalidValue, NotFound, PreconditionFailed, Uniqueness
 from domain.model import USER, GroupRef, MemberRef, Page, Resource
-from domain.query import Query
-from domain.schema import ResourceType
+from domain.query.ast import Query
+from domain.schema.attributes import ResourceType
 
 CHUNK = 500  # ids per IN list: far below SQLite's and PostgreSQL's bound-parameter limits
 

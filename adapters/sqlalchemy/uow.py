@@ -10,7 +10,7 @@ from adapters.sqlalchemy.engine import WRITE_OPTION
 from adapters.sqlalchemy.repositories import SqlMemberships, SqlResources
 from adapters.sqlalchemy.tables import changes
 from domain.model import Change
-from domain.schema import Registry
+from domain.schema.registry import Registry
 
 
 class SqlUnitOfWork:

@@ -7,7 +7,7 @@ from typing import Any
 
 from domain.errors import InvalidValue, Mutability, PreconditionFailed
 from domain.model import GroupRef, MemberRef, Resource
-from domain.schema import IMMUTABLE, ResourceType
+from domain.schema.attributes import IMMUTABLE, ResourceType
 
 Versions = int | tuple[int, ...] | None  # If-Match: one version, any of several, or no condition
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from domain.errors import InvalidValue, PayloadTooLarge
 from domain.model import GROUP, Change, Resource, changed_attributes
 from domain.ports import Clock, IdGenerator, Transactions, UnitOfWork
-from domain.schema import ResourceType
+from domain.schema.attributes import ResourceType
 from domain.use_cases.common import (
     DeleteCommand,
     MemberInput,

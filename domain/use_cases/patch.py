@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain.errors import InvalidValue
+from domain.idp.policy import Policy
 from domain.model import GROUP, USER, Change, changed_attributes
-from domain.patch import PatchEngine, PatchOp
-from domain.policy import Policy
+from domain.patch.engine import PatchEngine, PatchOp
 from domain.ports import Clock, PasswordHasher, ResourceValidator, Transactions, UnitOfWork
-from domain.schema import Registry
+from domain.schema.registry import Registry
 from domain.use_cases.common import (
     MemberInput,
     View,

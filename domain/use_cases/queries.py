@@ -8,7 +8,7 @@ from typing import Any
 from domain.errors import NotFound
 from domain.model import GROUP, USER, Page
 from domain.ports import Transactions
-from domain.query import Query
+from domain.query.ast import Query
 from domain.use_cases.common import View
 
 

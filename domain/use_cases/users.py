@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from domain.model import USER, Change, Resource, changed_attributes
 from domain.ports import Clock, IdGenerator, PasswordHasher, Transactions
-from domain.schema import ResourceType
+from domain.schema.attributes import ResourceType
 from domain.use_cases.common import (
     DeleteCommand,
     View,

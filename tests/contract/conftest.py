@@ -20,7 +20,8 @@ from adapters.sqlalchemy.tables import changes
 from adapters.sqlalchemy.uow import SqlTransactions
 from domain.model import GROUP, USER, Change, Resource
 from domain.ports import Transactions
-from domain.schema import BOOLEAN, DATETIME, DECIMAL, INTEGER, Attribute, Schema, default_registry
+from domain.schema.attributes import BOOLEAN, DATETIME, DECIMAL, INTEGER, Attribute, Schema
+from domain.schema.registry import default_registry
 
 # SQLite: a fresh migrated file per test. PostgreSQL: tests marked `pg`, in a schema of their own
 # (emptied per test), so nothing else in that database is touched.

@@ -10,7 +10,7 @@ import pytest
 from adapters.sqlalchemy.engine import make_engine
 from adapters.sqlalchemy.uow import SqlTransactions
 from domain.errors import Uniqueness
-from domain.query import Query
+from domain.query.ast import Query
 from tests.contract.conftest import REGISTRY, SQL_BACKENDS, change, user
 
 THREADS, PER_THREAD, NAMES = 8, 25, 60

@@ -16,10 +16,10 @@ from adapters.memory.store import InMemoryTransactions
 from adapters.sqlalchemy.engine import make_engine
 from adapters.sqlalchemy.uow import SqlTransactions
 from domain.errors import InvalidFilter
-from domain.filter import parse_filter
 from domain.model import GROUP, USER
 from domain.ports import Transactions
-from domain.query import Query
+from domain.query.ast import Query
+from domain.query.parser import parse_filter
 from tests.contract.conftest import ENTERPRISE, REGISTRY, SQL_BACKENDS, TEST_EXT, fresh_url
 from tests.contract.dataset import load
 

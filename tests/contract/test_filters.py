@@ -8,14 +8,15 @@ from pathlib import Path
 import pytest
 
 from adapters.memory.store import InMemoryTransactions
-from adapters.sqlalchemy.compile import FilterCompiler
 from adapters.sqlalchemy.engine import make_engine
+from adapters.sqlalchemy.query.filters import FilterCompiler
 from adapters.sqlalchemy.uow import SqlTransactions
 from domain.errors import InvalidFilter
-from domain.filter import parse_filter
 from domain.model import USER
 from domain.ports import Transactions
-from domain.query import Compare, Query, ValueFilter, resolve
+from domain.query.ast import Compare, Query, ValueFilter
+from domain.query.parser import parse_filter
+from domain.query.paths import resolve
 from tests.contract.conftest import ENTERPRISE, REGISTRY, SQL_BACKENDS, TEST_EXT, fresh_url
 from tests.contract.dataset import load
 

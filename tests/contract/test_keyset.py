@@ -15,11 +15,12 @@ from adapters.memory.store import InMemoryTransactions
 from adapters.sqlalchemy.engine import make_engine
 from adapters.sqlalchemy.uow import SqlTransactions
 from domain.errors import InvalidValue
-from domain.evaluate import follows
-from domain.filter import parse_filter
 from domain.model import USER
 from domain.ports import Transactions
-from domain.query import After, Query, Sort, resolve
+from domain.query.ast import After, Query, Sort
+from domain.query.ordering import follows
+from domain.query.parser import parse_filter
+from domain.query.paths import resolve
 from tests.contract.conftest import BACKENDS, REGISTRY, SQL_BACKENDS, TEST_EXT, at, fresh_url, user
 from tests.contract.test_sorting import SORT_USERS, ids, load_sort_data, search, sorted_by, walk
 

@@ -9,10 +9,10 @@ import pytest
 from adapters.sqlalchemy.engine import make_engine
 from adapters.sqlalchemy.uow import SqlTransactions
 from domain.errors import NotFound, PreconditionFailed, Uniqueness
-from domain.filter import parse_filter
 from domain.model import Resource
 from domain.ports import Transactions
-from domain.query import Expr, Query
+from domain.query.ast import Expr, Query
+from domain.query.parser import parse_filter
 from tests.contract.conftest import (
     ENTERPRISE,
     REGISTRY,

@@ -19,14 +19,15 @@ from sqlalchemy.dialects import postgresql
 
 from adapters.memory.store import InMemoryTransactions
 from adapters.sqlalchemy.engine import make_engine
-from adapters.sqlalchemy.ordering import SortCompiler
+from adapters.sqlalchemy.query.ordering import SortCompiler
 from adapters.sqlalchemy.uow import SqlTransactions
 from domain.errors import InvalidValue
-from domain.evaluate import TEXT, TIME
-from domain.filter import parse_filter
 from domain.model import GROUP, USER, Page, Resource
 from domain.ports import Transactions
-from domain.query import After, Query, Sort, resolve
+from domain.query.ast import After, Query, Sort
+from domain.query.parser import parse_filter
+from domain.query.paths import resolve
+from domain.query.values import TEXT, TIME
 from tests.contract.conftest import (
     BACKENDS,
     ENTERPRISE,

@@ -13,8 +13,8 @@ from adapters.sqlalchemy.mapping import resource_row
 from adapters.sqlalchemy.tables import users
 from adapters.sqlalchemy.uow import SqlTransactions
 from domain.errors import TooMany
-from domain.filter import parse_filter
-from domain.query import Query
+from domain.query.ast import Query
+from domain.query.parser import parse_filter
 from tests.contract.conftest import REGISTRY, SQL_BACKENDS, fresh_url, user
 
 

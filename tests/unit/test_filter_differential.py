@@ -29,8 +29,8 @@ from scim2_models import (
 )
 
 from domain.errors import InvalidFilter
-from domain.filter import parse_filter
-from domain.schema import default_registry
+from domain.query.parser import parse_filter
+from domain.schema.registry import default_registry
 
 REGISTRY = default_registry()
 MODELS = {"User": User[EnterpriseUser], "Group": Group}

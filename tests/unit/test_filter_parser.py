@@ -3,9 +3,9 @@
 import pytest
 
 from domain.errors import InvalidFilter
-from domain.filter import parse_filter
-from domain.query import And, Compare, Not, Or, Present, ValueFilter
-from domain.schema import default_registry
+from domain.query.ast import And, Compare, Not, Or, Present, ValueFilter
+from domain.query.parser import parse_filter
+from domain.schema.registry import default_registry
 
 REG = default_registry()
 

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from domain.errors import InvalidPath, InvalidValue, Mutability, NoTarget
-from domain.patch import PatchEngine, PatchOp, PatchResult
-from domain.policy import Policy
-from domain.schema import ENTERPRISE_USER_SCHEMA as ENT
-from domain.schema import default_registry
+from domain.idp.policy import Policy
+from domain.patch.engine import PatchEngine, PatchOp, PatchResult
+from domain.schema.core import ENTERPRISE_USER_SCHEMA as ENT
+from domain.schema.registry import default_registry
 
 REG = default_registry()
 USER, GROUP = REG.user, REG.group

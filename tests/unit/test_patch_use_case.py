@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from adapters.http.schemas import SchemaValidator
+from adapters.http.loaders import SchemaValidator
 from adapters.memory.store import InMemoryTransactions
 from domain.errors import (
     DomainError,
@@ -18,11 +18,11 @@ from domain.errors import (
     PreconditionFailed,
     Uniqueness,
 )
+from domain.idp.policy import Policy
 from domain.model import GROUP, USER
-from domain.patch import PatchOp
-from domain.policy import Policy
-from domain.schema import ENTERPRISE_USER_SCHEMA as ENT
-from domain.schema import default_registry
+from domain.patch.engine import PatchOp
+from domain.schema.core import ENTERPRISE_USER_SCHEMA as ENT
+from domain.schema.registry import default_registry
 from domain.use_cases.common import MemberInput, View, WriteCommand
 from domain.use_cases.groups import CreateGroup
 from domain.use_cases.patch import MemberPolicy, PatchCommand, PatchResource

@@ -8,27 +8,24 @@ from typing import Any
 
 import pytest
 
-from adapters.http.render import render, wants_related
-from adapters.http.schemas import SchemaValidator
+from adapters.http.loaders import SchemaValidator
+from adapters.http.responses import render, wants_related
 from adapters.memory.store import InMemoryTransactions, InMemoryUnitOfWork
 from domain.errors import InvalidValue
 from domain.model import GROUP, USER
-from domain.patch import PatchOp
-from domain.projection import EVERYTHING, Projection, projection
-from domain.query import Query
-from domain.schema import (
-    ALWAYS,
+from domain.patch.engine import PatchOp
+from domain.query.ast import Query
+from domain.query.projection import EVERYTHING, Projection, projection
+from domain.schema.attributes import ALWAYS, REQUEST, Attribute, Schema
+from domain.schema.core import (
     ENTERPRISE_USER_SCHEMA,
     EXTERNAL_ID,
     GROUP_SCHEMA,
     ID,
     META,
-    REQUEST,
     USER_SCHEMA,
-    Attribute,
-    Schema,
-    default_registry,
 )
+from domain.schema.registry import default_registry
 from domain.use_cases.common import MemberInput, View, WriteCommand
 from domain.use_cases.groups import CreateGroup, ReplaceGroup
 from domain.use_cases.patch import PatchCommand, PatchResource

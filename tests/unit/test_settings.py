@@ -23,7 +23,8 @@ from app.settings import (
     extension_schemas,
     load_settings,
 )
-from domain.schema import USER_SCHEMA, Attribute, Schema
+from domain.schema.attributes import Attribute, Schema
+from domain.schema.core import USER_SCHEMA
 
 ROOT = Path(__file__).resolve().parents[2]
 CREDS = {"SCIM_AUTH_USERNAME": "scim", "SCIM_AUTH_PASSWORD": "pw-from-env"}

@@ -4,7 +4,7 @@ import pytest
 
 from adapters.memory.store import InMemoryTransactions
 from domain.errors import InvalidValue, NotFound, PreconditionFailed, Uniqueness
-from domain.schema import default_registry
+from domain.schema.registry import default_registry
 from domain.use_cases.common import DeleteCommand, WriteCommand
 from domain.use_cases.queries import GetCommand, GetResource
 from domain.use_cases.users import (

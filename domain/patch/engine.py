@@ -9,11 +9,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from domain.errors import InvalidPath, InvalidValue, Mutability, NoTarget
-from domain.evaluate import element_matches
-from domain.filter import PatchPath, parse_path
-from domain.policy import Policy
-from domain.query import And, AttrPath, Compare, Expr, Or, resolve
-from domain.schema import BOOLEAN, COMPLEX, IMMUTABLE, READ_ONLY, Attribute, ResourceType
+from domain.idp.policy import Policy
+from domain.query.ast import And, AttrPath, Compare, Expr, Or
+from domain.query.evaluate import element_matches
+from domain.query.parser import PatchPath, parse_path
+from domain.query.paths import resolve
+from domain.schema.attributes import BOOLEAN, COMPLEX, IMMUTABLE, READ_ONLY, Attribute, ResourceType
 
 OPS = ("add", "remove", "replace")
 

@@ -13,16 +13,18 @@ from flask import Blueprint, Response, request
 from adapters.http import SCIM_PREFIX
 from adapters.http.auth import authenticate, principal
 from adapters.http.cursors import Cursors, Position, fingerprint
-from adapters.http.render import LIST_RESPONSE, render, wants_related
-from adapters.http.resources import base_url, respond
-from adapters.http.wire import json_object
+from adapters.http.requests import json_object
+from adapters.http.responses import LIST_RESPONSE, render, wants_related
+from adapters.http.routes.resources import base_url, respond
 from domain.errors import InvalidCount, InvalidFilter, InvalidPath, InvalidSyntax, InvalidValue
-from domain.filter import parse_filter
+from domain.idp.policy import Policy
 from domain.model import GROUP, USER
-from domain.policy import Policy
-from domain.projection import projection
-from domain.query import After, Expr, Query, Sort, resolve
-from domain.schema import Registry, ResourceType
+from domain.query.ast import After, Expr, Query, Sort
+from domain.query.parser import parse_filter
+from domain.query.paths import resolve
+from domain.query.projection import projection
+from domain.schema.attributes import ResourceType
+from domain.schema.registry import Registry
 from domain.use_cases.queries import ListCommand, ListResources
 
 bp = Blueprint("scim_listing", __name__, url_prefix=SCIM_PREFIX)

@@ -24,22 +24,12 @@ from sqlalchemy import (
     select,
 )
 
-from adapters.sqlalchemy.dialects import Bool, SqlDialect, dialect_for
+from adapters.sqlalchemy.query.dialects import Bool, SqlDialect, dialect_for
 from adapters.sqlalchemy.tables import RESOURCE_TABLES, groups, memberships, users
-from domain.evaluate import (
-    FLAG,
-    NUMBER,
-    TEXT,
-    TIME,
-    comparable,
-    position_time,
-    position_value,
-    sort_kind,
-    sort_target,
-    time_text,
-)
 from domain.model import GROUP, USER
-from domain.query import After, AttrPath, Literal, Sort
+from domain.query.ast import After, AttrPath, Literal, Sort
+from domain.query.ordering import position_time, position_value, sort_target
+from domain.query.values import FLAG, NUMBER, TEXT, TIME, comparable, sort_kind, time_text
 
 
 def _identity(value: Any) -> Any:

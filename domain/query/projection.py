@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from domain.errors import InvalidPath, InvalidValue
-from domain.query import AttrPath, resolve
-from domain.schema import ALWAYS, NEVER, REQUEST, Attribute, ResourceType
+from domain.query.ast import AttrPath
+from domain.query.paths import resolve
+from domain.schema.attributes import ALWAYS, NEVER, REQUEST, Attribute, ResourceType
 
 Name = tuple[str, str, str | None]  # (schema id, attribute, sub-attribute or None)
 

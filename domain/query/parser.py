@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from domain.errors import InvalidFilter, InvalidPath
-from domain.query import (
+from domain.query.ast import (
     COMPARE_OPS,
     And,
     AttrPath,
@@ -20,10 +20,9 @@ from domain.query import (
     Or,
     Present,
     ValueFilter,
-    resolve,
-    resolve_sub,
 )
-from domain.schema import BOOLEAN, COMPLEX, DATETIME, ResourceType
+from domain.query.paths import resolve, resolve_sub
+from domain.schema.attributes import BOOLEAN, COMPLEX, DATETIME, ResourceType
 from domain.text import FORBIDDEN_CHARS
 
 _TOKEN = re.compile(

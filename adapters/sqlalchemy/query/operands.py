@@ -8,10 +8,10 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, FromClause, Table, and_, false, literal, select, true
 
-from adapters.sqlalchemy.dialects import ORDER_OPS, Bool, SqlDialect
 from adapters.sqlalchemy.mapping import time_key
+from adapters.sqlalchemy.query.dialects import ORDER_OPS, Bool, SqlDialect
 from domain.errors import InvalidFilter
-from domain.schema import Attribute
+from domain.schema.attributes import Attribute
 
 
 def _order(expr: ColumnElement[Any], op: str, value: Any) -> Bool:

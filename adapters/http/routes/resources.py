@@ -11,15 +11,16 @@ from flask import Blueprint, Response, request
 from adapters.http import SCIM_PREFIX
 from adapters.http.auth import authenticate, principal
 from adapters.http.errors import SCIM_JSON
-from adapters.http.render import render, wants_related
-from adapters.http.schemas import loader_for
-from adapters.http.wire import if_match, if_none_match, json_object
+from adapters.http.loaders import loader_for
+from adapters.http.requests import if_match, if_none_match, json_object
+from adapters.http.responses import render, wants_related
 from domain.errors import InvalidSyntax, Mutability
+from domain.idp.policy import Policy
 from domain.model import GROUP, USER
-from domain.patch import PatchOp
-from domain.policy import Policy
-from domain.projection import Projection, projection
-from domain.schema import Registry, ResourceType
+from domain.patch.engine import PatchOp
+from domain.query.projection import Projection, projection
+from domain.schema.attributes import ResourceType
+from domain.schema.registry import Registry
 from domain.use_cases.common import DeleteCommand, View, WriteCommand
 from domain.use_cases.patch import PatchCommand, PatchResource
 from domain.use_cases.queries import GetCommand, GetResource

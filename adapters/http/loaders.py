@@ -15,8 +15,8 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load
 
 from domain.errors import InvalidSyntax, InvalidValue
-from domain.policy import Policy
-from domain.schema import (
+from domain.idp.policy import Policy
+from domain.schema.attributes import (
     BINARY,
     BOOLEAN,
     COMPLEX,

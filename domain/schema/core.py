@@ -1,90 +1,29 @@
-"""SCIM schemas as data (RFC 7643 §2.2, §7): one definition drives parsing, validation, output,
-filters and PATCH. Attribute names resolve case-insensitively (RFC 7643 §2.1)."""
+"""The core schemas (RFC 7643 §4, §8.7.1): User, Group, the enterprise extension, and the
+attributes common to every resource."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-STRING, BOOLEAN, DECIMAL, INTEGER = "string", "boolean", "decimal", "integer"
-DATETIME, REFERENCE, COMPLEX, BINARY = "dateTime", "reference", "complex", "binary"
-TYPES = frozenset({STRING, BOOLEAN, DECIMAL, INTEGER, DATETIME, REFERENCE, COMPLEX, BINARY})
-READ_ONLY, READ_WRITE, IMMUTABLE, WRITE_ONLY = "readOnly", "readWrite", "immutable", "writeOnly"
-MUTABILITIES = frozenset({READ_ONLY, READ_WRITE, IMMUTABLE, WRITE_ONLY})
-ALWAYS, NEVER, DEFAULT, REQUEST = "always", "never", "default", "request"
-RETURNS = frozenset({ALWAYS, NEVER, DEFAULT, REQUEST})
-UNIQUENESS = frozenset({"none", "server", "global"})
+from domain.schema.attributes import (
+    ALWAYS,
+    BINARY,
+    BOOLEAN,
+    COMPLEX,
+    DATETIME,
+    IMMUTABLE,
+    NEVER,
+    READ_ONLY,
+    READ_WRITE,
+    REFERENCE,
+    STRING,
+    WRITE_ONLY,
+    Attribute,
+    ResourceType,
+    Schema,
+)
 
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
 GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
 ENTERPRISE_USER_SCHEMA = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
-
-
-@dataclass(frozen=True)
-class Attribute:
-    """One attribute definition (RFC 7643 §7 "attributes")."""
-
-    name: str
-    type: str = STRING
-    multi_valued: bool = False
-    required: bool = False
-    case_exact: bool = False
-    mutability: str = READ_WRITE
-    returned: str = DEFAULT
-    uniqueness: str = "none"
-    canonical_values: tuple[str, ...] = ()
-    reference_types: tuple[str, ...] = ()
-    sub_attributes: tuple[Attribute, ...] = ()
-    description: str = ""
-    _index: dict[str, Attribute] = field(default_factory=dict, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        self._index.update({a.name.lower(): a for a in self.sub_attributes})
-
-    def sub(self, name: str) -> Attribute | None:
-        """The sub-attribute called `name`, matched case-insensitively."""
-        return self._index.get(name.lower())
-
-    @property
-    def settable(self) -> bool:
-        """Whether a client may supply this attribute in a POST or PUT body."""
-        return self.mutability != READ_ONLY
-
-
-@dataclass(frozen=True)
-class Schema:
-    """A schema (core or extension) and its attributes."""
-
-    id: str
-    name: str
-    description: str
-    attributes: tuple[Attribute, ...]
-    _index: dict[str, Attribute] = field(default_factory=dict, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        self._index.update({a.name.lower(): a for a in self.attributes})
-
-    def attribute(self, name: str) -> Attribute | None:
-        return self._index.get(name.lower())
-
-
-@dataclass(frozen=True)
-class ResourceType:
-    """A resource type (RFC 7643 §6): its core schema and the extensions it may carry."""
-
-    name: str
-    endpoint: str
-    description: str
-    schema: Schema
-    extensions: tuple[tuple[Schema, bool], ...] = ()  # (schema, required)
-
-    def extension(self, urn: str) -> Schema | None:
-        lowered = urn.lower()
-        return next((s for s, _ in self.extensions if s.id.lower() == lowered), None)
-
-    @property
-    def schema_ids(self) -> tuple[str, ...]:
-        return (self.schema.id, *(s.id for s, _ in self.extensions))
-
 
 # Attributes common to every resource (RFC 7643 §3.1): handled outside the schema's own list.
 ID = Attribute("id", case_exact=True, mutability=READ_ONLY, returned=ALWAYS, uniqueness="server")
@@ -221,33 +160,3 @@ def user_type(extensions: tuple[Schema, ...] = ()) -> ResourceType:
 
 def group_type(extensions: tuple[Schema, ...] = ()) -> ResourceType:
     return ResourceType("Group", "/Groups", "Group", GROUP, tuple((s, False) for s in extensions))
-
-
-@dataclass(frozen=True)
-class Registry:
-    """The resource types this service serves, built once at start from the schema data."""
-
-    types: tuple[ResourceType, ...]
-
-    def by_name(self, name: str) -> ResourceType:
-        return next(t for t in self.types if t.name == name)
-
-    def schemas(self) -> tuple[Schema, ...]:
-        seen: dict[str, Schema] = {}
-        for t in self.types:
-            seen.setdefault(t.schema.id, t.schema)
-            for s, _ in t.extensions:
-                seen.setdefault(s.id, s)
-        return tuple(seen.values())
-
-    @property
-    def user(self) -> ResourceType:
-        return self.by_name("User")
-
-    @property
-    def group(self) -> ResourceType:
-        return self.by_name("Group")
-
-
-def default_registry(user_extensions: tuple[Schema, ...] = (), group_extensions: tuple[Schema, ...] = ()) -> Registry:
-    return Registry((user_type(user_extensions), group_type(group_extensions)))

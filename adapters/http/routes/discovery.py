@@ -11,11 +11,12 @@ from flask import Blueprint, Response
 
 from adapters.http import SCIM_PREFIX
 from adapters.http.cursors import CURSOR_TIMEOUT
-from adapters.http.render import list_response
-from adapters.http.resources import base_url, respond
+from adapters.http.responses import list_response
+from adapters.http.routes.resources import base_url, respond
 from domain.capabilities import Capabilities
 from domain.errors import NotFound
-from domain.schema import Attribute, Registry, ResourceType, Schema
+from domain.schema.attributes import Attribute, ResourceType, Schema
+from domain.schema.registry import Registry
 
 bp = Blueprint("scim_discovery", __name__, url_prefix=SCIM_PREFIX)
 SPC_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"

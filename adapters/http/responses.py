@@ -6,8 +6,9 @@ from datetime import datetime
 from typing import Any
 
 from domain.model import GROUP, USER
-from domain.projection import EVERYTHING, Projection
-from domain.schema import EXTERNAL_ID, META, Attribute, ResourceType
+from domain.query.projection import EVERYTHING, Projection
+from domain.schema.attributes import Attribute, ResourceType
+from domain.schema.core import EXTERNAL_ID, META
 from domain.use_cases.common import View
 
 LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"

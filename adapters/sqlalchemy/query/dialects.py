@@ -29,7 +29,7 @@ from sqlalchemy import column as sql_column
 from sqlalchemy.dialects.postgresql import JSONB
 
 from domain.errors import InvalidFilter
-from domain.evaluate import FLAG, NUMBER, TIME
+from domain.query.values import FLAG, NUMBER, TIME
 
 Bool = ColumnElement[bool]
 ORDER_OPS = {"gt": "__gt__", "ge": "__ge__", "lt": "__lt__", "le": "__le__"}

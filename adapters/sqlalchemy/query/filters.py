@@ -6,9 +6,9 @@ from typing import Any
 
 from sqlalchemy import FromClause, String, and_, cast, false, literal, not_, or_
 
-from adapters.sqlalchemy.dialects import Bool, SqlDialect, dialect_for
 from adapters.sqlalchemy.mapping import as_time
-from adapters.sqlalchemy.operands import (
+from adapters.sqlalchemy.query.dialects import Bool, SqlDialect, dialect_for
+from adapters.sqlalchemy.query.operands import (
     Absent,
     ColumnValue,
     Elements,
@@ -23,8 +23,8 @@ from adapters.sqlalchemy.operands import (
 from adapters.sqlalchemy.tables import RESOURCE_TABLES, groups, memberships, user_emails, users
 from domain.errors import InvalidFilter
 from domain.model import GROUP, USER
-from domain.query import And, AttrPath, Compare, Expr, Not, Or, Present, ValueFilter
-from domain.schema import BOOLEAN, COMPLEX, DATETIME, DECIMAL, INTEGER
+from domain.query.ast import And, AttrPath, Compare, Expr, Not, Or, Present, ValueFilter
+from domain.schema.attributes import BOOLEAN, COMPLEX, DATETIME, DECIMAL, INTEGER
 from domain.text import fold
 
 ORDERING = ("eq", "gt", "ge", "lt", "le")

@@ -1,0 +1,1 @@
+"""Credentials: how a request's credentials become a principal (one module per auth scheme)."""

@@ -1,0 +1,1 @@
+"""Identity-provider tolerances: the policy switches and their presets (one per IdP)."""

@@ -1,0 +1,38 @@
+"""The resource types this service serves: one registry, looked up by name, never re-spelled."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from domain.schema.attributes import ResourceType, Schema
+from domain.schema.core import group_type, user_type
+
+
+@dataclass(frozen=True)
+class Registry:
+    """The resource types this service serves, built once at start from the schema data."""
+
+    types: tuple[ResourceType, ...]
+
+    def by_name(self, name: str) -> ResourceType:
+        return next(t for t in self.types if t.name == name)
+
+    def schemas(self) -> tuple[Schema, ...]:
+        seen: dict[str, Schema] = {}
+        for t in self.types:
+            seen.setdefault(t.schema.id, t.schema)
+            for s, _ in t.extensions:
+                seen.setdefault(s.id, s)
+        return tuple(seen.values())
+
+    @property
+    def user(self) -> ResourceType:
+        return self.by_name("User")
+
+    @property
+    def group(self) -> ResourceType:
+        return self.by_name("Group")
+
+
+def default_registry(user_extensions: tuple[Schema, ...] = (), group_extensions: tuple[Schema, ...] = ()) -> Registry:
+    return Registry((user_type(user_extensions), group_type(group_extensions)))
