@@ -100,6 +100,11 @@ class UnitOfWork(Protocol):
     groups: ResourceRepository
     memberships: MembershipRepository
 
+    def repository(self, resource_type: str) -> ResourceRepository:
+        """The repository of a resource type by its name ("User" -> users, "Group" -> groups):
+        the one map from resource type to store; raises KeyError for an unknown type."""
+        ...
+
     def __enter__(self) -> UnitOfWork: ...
 
     def __exit__(

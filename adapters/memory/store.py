@@ -231,6 +231,7 @@ class InMemoryUnitOfWork:
         self._pending: list[Change] = []
         self.users = InMemoryResources(store, USER, self._undo)
         self.groups = InMemoryResources(store, GROUP, self._undo)
+        self._by_type = {USER: self.users, GROUP: self.groups}
         self.memberships = InMemoryMemberships(store, self._undo)
         self.commits = 0
 
@@ -246,6 +247,9 @@ class InMemoryUnitOfWork:
             self.rollback()
         finally:
             self._store.lock.release()
+
+    def repository(self, resource_type: str) -> InMemoryResources:
+        return self._by_type[resource_type]
 
     def record(self, change: Change) -> None:
         self._pending.append(change)

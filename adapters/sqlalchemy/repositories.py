@@ -71,6 +71,7 @@ class SqlResources:
     def __init__(self, conn: Connection, rtype: ResourceType, timeout_ms: int = 0, write: bool = False) -> None:
         self._timeout_ms, self._write = timeout_ms, write
         self._conn, self._rtype, self._kind = conn, rtype, rtype.name
+        self.kind = rtype.name
         self._t = RESOURCE_TABLES[rtype.name]
         self._compile = FilterCompiler(rtype.name, conn.dialect.name)
         self._sort = SortCompiler(rtype.name, self._compile.d)

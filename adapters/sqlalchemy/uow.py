@@ -37,6 +37,7 @@ class SqlUnitOfWork:
         self._pending.clear()
         self.users = SqlResources(conn, self._registry.user, self._timeout_ms, self._write)
         self.groups = SqlResources(conn, self._registry.group, self._timeout_ms, self._write)
+        self._by_type = {self.users.kind: self.users, self.groups.kind: self.groups}
         self.memberships = SqlMemberships(conn)
         return self
 
@@ -49,6 +50,9 @@ class SqlUnitOfWork:
                 conn.rollback()  # a no-op after commit() unless something was read since
             finally:
                 conn.close()
+
+    def repository(self, resource_type: str) -> SqlResources:
+        return self._by_type[resource_type]
 
     def record(self, change: Change) -> None:
         self._pending.append(change)
