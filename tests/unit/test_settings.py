@@ -1,4 +1,7 @@
-"""app.settings: the YAML file, the SCIM_* overrides, every error, and extensions as domain Schemas."""
+"""app.settings: the service's keys, their SCIM_* overrides and errors, and extensions from YAML.
+
+The loader's generic behaviour is tested in test_typed_yaml.py, the extension rules in
+test_extension_schemas.py; here, each only as the service's own keys meet it."""
 
 from __future__ import annotations
 
@@ -24,7 +27,6 @@ from app.settings import (
     load_settings,
 )
 from domain.schema.attributes import Attribute, Schema
-from domain.schema.core import USER_SCHEMA
 
 ROOT = Path(__file__).resolve().parents[2]
 CREDS = {"SCIM_AUTH_USERNAME": "scim", "SCIM_AUTH_PASSWORD": "pw-from-env"}
@@ -119,11 +121,6 @@ def test_a_missing_file_is_an_error(tmp_path: Path) -> None:
 def test_the_top_level_must_be_a_mapping(write) -> None:
     path = write("- a\n- b\n")
     assert error(path) == f"config error: {path}: the top level must be a mapping, got a list"
-
-
-def test_invalid_yaml_is_reported_on_one_line_with_its_position(write) -> None:
-    path = write("scim:\n  auth: [unclosed\n")
-    assert error(path).startswith(f"config error: {path}: invalid YAML at line 3")
 
 
 # ---- environment ------------------------------------------------------------------------------
@@ -337,12 +334,8 @@ def test_extensions_become_domain_schemas(write) -> None:
     assert users[0].attribute("BADGENUMBER") is users[0].attributes[0]
 
 
-def test_an_extension_name_defaults_to_the_last_urn_segment() -> None:
-    settings = load_settings(env=CREDS)
-    assert extension_schemas(settings) == ((), ())
-    ext = ExtensionSettings(ACME, "User", (ExtensionAttributeSettings("x"),))
-    (schema,), () = extension_schemas(Settings(scim=ScimSettings(extensions=(ext,))))
-    assert schema.name == "User"
+def test_no_extensions_are_configured_by_default() -> None:
+    assert extension_schemas(load_settings(env=CREDS)) == ((), ())
 
 
 def test_build_registry_marks_required_extensions_as_required() -> None:
@@ -357,47 +350,33 @@ def attr(**fields: Any) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize(("extensions", "key", "problem"), [
+    # the YAML shape: required keys, types, and SCIM's camelCase key names
     ([{"resource_type": "User", "attributes": [attr()]}], "[0].schema", "required"),
-    ([extension(schema="example:acme")], "[0].schema", "expected a URN starting with 'urn:'"),
-    ([extension(schema=USER_SCHEMA)], "[0].schema", "is defined by SCIM itself"),
-    ([extension(schema="urn:ietf:params:scim:schemas:extension:enterprise:2.0:user")], "[0].schema",
-     "is defined by SCIM itself"),
-    ([extension(), extension(schema=ACME.upper().replace("URN:", "urn:"))], "[1].schema",
-     "duplicates scim.extensions[0]"),
     ([{"schema": ACME, "attributes": [attr()]}], "[0].resource_type", "required"),
-    ([extension(resource_type="Device")], "[0].resource_type", "expected one of User, Group"),
     ([{"schema": ACME, "resource_type": "User"}], "[0].attributes", "required"),
-    ([extension(attributes=[])], "[0].attributes", "must not be empty"),
-    ([extension(name="")], "[0].name", "must not be empty"),
     ([extension(attributes=[{"type": "string"}])], "[0].attributes[0].name", "required"),
-    ([extension(attributes=[attr(name="1badge")])], "[0].attributes[0].name", "expected a letter"),
-    ([extension(attributes=[attr(name="badge number")])], "[0].attributes[0].name", "expected a letter"),
-    ([extension(attributes=[attr(name="$ref")])], "[0].attributes[0].name", "expected a letter"),
-    ([extension(attributes=[attr(name="Badge"), attr(name="bADGE")])], "[0].attributes[1].name",
-     "duplicates scim.extensions[0].attributes[0]"),
-    ([extension(attributes=[attr(type="text")])], "[0].attributes[0].type", "expected one of binary"),
-    ([extension(attributes=[attr(mutability="write")])], "[0].attributes[0].mutability", "expected one of"),
-    ([extension(attributes=[attr(returned="sometimes")])], "[0].attributes[0].returned", "expected one of"),
-    ([extension(attributes=[attr(uniqueness="unique")])], "[0].attributes[0].uniqueness", "expected one of"),
-    ([extension(attributes=[attr(uniqueness="server")])], "[0].attributes[0].uniqueness", "only 'none' is supported"),
     ([extension(attributes=[attr(multiValued="yes")])], "[0].attributes[0].multiValued", "expected a boolean"),
     ([extension(attributes=[attr(canonicalValues="A")])], "[0].attributes[0].canonicalValues", "expected a list"),
     ([extension(attributes=[attr(canonicalValues=[1])])], "[0].attributes[0].canonicalValues[0]",
      "expected a string, got 1"),
-    ([extension(attributes=[attr(subAttributes=[{"name": "x"}])])], "[0].attributes[0].subAttributes",
-     "allowed only on a complex attribute"),
+    # the domain's rules, reported under the same YAML keys (every rule: test_extension_schemas.py)
+    ([extension(schema="example:acme")], "[0].schema", "expected a URN starting with 'urn:'"),
+    ([extension(), extension(schema=ACME.upper().replace("URN:", "urn:"))], "[1].schema",
+     "duplicates scim.extensions[0]"),
+    ([extension(name="")], "[0].name", "must not be empty"),
+    ([extension(attributes=[attr(name="Badge"), attr(name="bADGE")])], "[0].attributes[1].name",
+     "duplicates scim.extensions[0].attributes[0]"),
+    ([extension(attributes=[attr(uniqueness="server")])], "[0].attributes[0].uniqueness", "only 'none' is supported"),
     ([extension(attributes=[attr(type="complex")])], "[0].attributes[0].subAttributes",
      "required for a complex attribute"),
     ([extension(attributes=[attr(type="complex", subAttributes=[attr(type="complex", subAttributes=[attr()])])])],
      "[0].attributes[0].subAttributes[0].type", "a sub-attribute cannot be complex"),
-    ([extension(attributes=[attr(type="complex", subAttributes=[attr(), attr(name="BADGE")])])],
-     "[0].attributes[0].subAttributes[1].name", "duplicates"),
     ([extension(attributes=[attr(referenceTypes=["User"])])], "[0].attributes[0].referenceTypes",
      "allowed only on a reference attribute"),
     ([extension(attributes=[attr(required=True, mutability="readOnly")])], "[0].attributes[0].required",
      "a readOnly attribute cannot be required"),
 ])
-def test_every_extension_error_names_the_key(write, extensions, key: str, problem: str) -> None:
+def test_an_extension_error_names_the_yaml_key(write, extensions, key: str, problem: str) -> None:
     message = error(write(with_creds({"scim": {"extensions": extensions}})))
     assert message.startswith(f"config error: scim.extensions{key}: ")
     assert problem in message
@@ -407,7 +386,3 @@ def test_extension_schemas_checks_settings_built_in_code_too() -> None:
     ext = ExtensionSettings("not-a-urn", "User", (ExtensionAttributeSettings("x"),))
     with pytest.raises(ConfigError, match=r"scim\.extensions\[0\]\.schema: expected a URN"):
         extension_schemas(Settings(scim=ScimSettings(extensions=(ext,))))
-
-
-def test_a_config_error_is_one_line_even_when_built_from_several() -> None:
-    assert str(ConfigError("config error: x: first\nsecond\r\n")) == "config error: x: first second"
