@@ -10,11 +10,22 @@ from typing import Any
 
 from domain.errors import InvalidPath, InvalidValue, Mutability, NoTarget
 from domain.idp.policy import Policy
-from domain.query.ast import And, AttrPath, Compare, Expr, Or
+from domain.patch.holders import current_value, drop_empty, holder_of
+from domain.patch.values import (
+    as_list,
+    canonical,
+    coerce,
+    elem_value,
+    ids_in,
+    json_key,
+    seed,
+    with_primary,
+)
+from domain.query.ast import AttrPath
 from domain.query.evaluate import element_matches
 from domain.query.parser import PatchPath, parse_path
 from domain.query.paths import resolve
-from domain.schema.attributes import BOOLEAN, COMPLEX, IMMUTABLE, READ_ONLY, Attribute, ResourceType
+from domain.schema.attributes import COMPLEX, IMMUTABLE, READ_ONLY, Attribute, ResourceType
 
 OPS = ("add", "remove", "replace")
 
@@ -115,7 +126,7 @@ class PatchEngine:
         if (op != "remove" and attr.type == COMPLEX and not attr.multi_valued and path.sub is None
                 and target.filter is None and not isinstance(value, dict) and attr.sub("value")):
             value = {"value": value}  # Entra sends manager as a bare id (Δ9)
-        holder = _holder(result.data, path, create=op != "remove")
+        holder = holder_of(result.data, path, create=op != "remove")
         if holder is None:
             return
         if target.filter is not None:
@@ -135,21 +146,21 @@ class PatchEngine:
             holder[attr.name] = merged
         else:
             holder[attr.name] = self._coerce(attr, value)
-        _drop_empty(result.data, path)
+        drop_empty(result.data, path)
 
     def _canon(self, attr: Attribute, value: Any) -> Any:
-        return _canon(attr, value, self.policy.unknown == "reject", self.policy.string_booleans)
+        return canonical(attr, value, self.policy.unknown == "reject", self.policy.string_booleans)
 
     def _coerce(self, attr: Attribute, value: Any) -> Any:
-        return _coerce(attr, value, self.policy.string_booleans)
+        return coerce(attr, value, self.policy.string_booleans)
 
     def _check_mutability(self, op: str, target: PatchPath, value: Any, data: dict[str, Any]) -> None:
         leaf = (target.sub.leaf if target.sub else None) or target.path.leaf
         if leaf.mutability == READ_ONLY:
-            if op != "remove" and _current(data, target.path) == value:
+            if op != "remove" and current_value(data, target.path) == value:
                 return  # a readOnly value equal to the stored one is ignored
             raise Mutability(f"'{target.path.name}' is readOnly")
-        if leaf.mutability == IMMUTABLE and _current(data, target.path) not in (None, value):
+        if leaf.mutability == IMMUTABLE and current_value(data, target.path) not in (None, value):
             raise Mutability(f"'{target.path.name}' is immutable")
 
     def _multi(self, op: str, attr: Attribute, value: Any, has_value: bool, holder: dict[str, Any]) -> None:
@@ -158,21 +169,21 @@ class PatchEngine:
             if has_value and value is not None:
                 if not self.policy.remove_value_list:
                     raise InvalidValue(f"'remove' on '{attr.name}' takes no value; use a value filter path")
-                drop = {json_key(v.get("value") if isinstance(v, dict) else v) for v in _as_list(value)}
-                holder[attr.name] = [e for e in current if json_key(_elem_value(e)) not in drop]
+                drop = {json_key(v.get("value") if isinstance(v, dict) else v) for v in as_list(value)}
+                holder[attr.name] = [e for e in current if json_key(elem_value(e)) not in drop]
             else:
                 holder.pop(attr.name, None)
             return
         new: list[Any] = []
-        for v in _as_list(value):
+        for v in as_list(value):
             v = self._canon(attr, v)
             if v not in new:
                 new.append(v)
         if op == "replace":
-            holder[attr.name] = _with_primary(new, [])
+            holder[attr.name] = with_primary(new, [])
             return
         kept = [e for e in current if e not in new]
-        holder[attr.name] = _with_primary(kept, [e for e in new if e not in kept])
+        holder[attr.name] = with_primary(kept, [e for e in new if e not in kept])
 
     def _sub(self, op: str, path: AttrPath, value: Any, holder: dict[str, Any]) -> None:
         attr, sub = path.attribute, path.sub
@@ -193,7 +204,8 @@ class PatchEngine:
         assert expr is not None
         elements = [dict(e) for e in holder.get(attr.name) or [] if isinstance(e, dict)]
         hits = [i for i, e in enumerate(elements) if element_matches(expr, e)]
-        sub = target.sub.leaf.name if target.sub else None
+        sub_attr = target.sub.leaf if target.sub else None
+        sub = sub_attr.name if sub_attr else None
         if op == "remove":
             if sub is None:
                 elements = [e for i, e in enumerate(elements) if i not in hits]
@@ -205,17 +217,17 @@ class PatchEngine:
         if not hits:
             if self.policy.unmatched_filter != "create":
                 raise NoTarget(f"no value of '{attr.name}' matches the filter")
-            elements.append(_seed(expr))
+            elements.append(seed(expr))
             hits = [len(elements) - 1]
         for i in hits:
-            if sub is not None:
-                elements[i][sub] = self._coerce(target.sub.leaf, value)  # type: ignore[union-attr]
+            if sub_attr is not None:
+                elements[i][sub_attr.name] = self._coerce(sub_attr, value)
             elif isinstance(value, dict):
                 elements[i] = self._canon(attr, value) if op == "replace" else {**elements[i], **self._canon(attr, value)}
             else:
                 raise InvalidValue(f"'{target.path.name}' needs an object value")
         primary = [elements[i] for i in hits if elements[i].get("primary") is True]
-        holder[attr.name] = _with_primary([e for e in elements if e not in primary], primary)
+        holder[attr.name] = with_primary([e for e in elements if e not in primary], primary)
 
     def _members(self, op: str, target: PatchPath, value: Any, has_value: bool, result: PatchResult) -> None:
         if target.sub is not None or target.path.sub is not None:
@@ -223,7 +235,7 @@ class PatchEngine:
         if target.filter is not None:
             if op != "remove":
                 raise InvalidPath("a members value filter is only supported with 'remove'")
-            ids = _ids_in(target.filter)
+            ids = ids_in(target.filter)
             if ids is None:
                 raise InvalidPath('members filters must be of the form members[value eq "<id>"]')
             result.add_step("remove", [{"value": i} for i in ids])
@@ -233,97 +245,8 @@ class PatchEngine:
             return
         if op == "remove" and not self.policy.remove_value_list:
             raise InvalidValue("'remove' on 'members' takes no value; use members[value eq \"<id>\"]")
-        items = [self._canon(target.path.attribute, i) for i in _as_list(value)]
+        items = [self._canon(target.path.attribute, i) for i in as_list(value)]
         for item in items:
             if not isinstance(item, dict) or not isinstance(item.get("value"), str):
                 raise InvalidValue("every member needs a 'value' (the member's id)")
         result.add_step(op, items)
-
-
-def json_key(value: Any) -> Any:
-    return value.casefold() if isinstance(value, str) else value
-
-
-def _elem_value(element: Any) -> Any:
-    return element.get("value") if isinstance(element, dict) else element
-
-
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
-def _coerce(attr: Attribute, value: Any, strings: bool = True) -> Any:
-    """Entra's "True"/"False" for booleans, made real booleans before primary rules look at them
-    (only when the policy accepts string booleans; else the validator refuses them)."""
-    if strings and attr.type == BOOLEAN and isinstance(value, str) and value.lower() in ("true", "false"):
-        return value.lower() == "true"
-    return value
-
-
-def _canon(attr: Attribute, value: Any, reject_unknown: bool = False, strings: bool = True) -> Any:
-    """Canonical sub-attribute names; readOnly sub-attributes are dropped, unknown keys dropped or
-    (reject_unknown) refused."""
-    if attr.type != COMPLEX or not isinstance(value, dict):
-        return value
-    out = {}
-    for k, v in value.items():
-        sub = attr.sub(k) if isinstance(k, str) else None
-        if sub is None and reject_unknown:
-            raise InvalidValue(f"unknown attribute '{k}' in '{attr.name}'")
-        if sub is not None and sub.mutability != READ_ONLY and v is not None:
-            out[sub.name] = _coerce(sub, v, strings)
-    return out
-
-
-def _with_primary(kept: list[Any], added: list[Any]) -> list[Any]:
-    """RFC 7643 §2.4: a new primary value clears 'primary' on the others."""
-    if any(isinstance(e, dict) and e.get("primary") is True for e in added):
-        kept = [{**e, "primary": False} if isinstance(e, dict) and e.get("primary") is True else e for e in kept]
-    return kept + added
-
-
-def _seed(expr: Expr) -> dict[str, Any]:
-    """A new element satisfying a filter made of `eq` comparisons (Entra adds emails this way)."""
-    if isinstance(expr, Compare) and expr.op == "eq":
-        return {expr.path.leaf.name: expr.value}
-    if isinstance(expr, And):
-        return {**_seed(expr.left), **_seed(expr.right)}
-    raise NoTarget("no value matches the filter, and it does not describe a value to create")
-
-
-def _ids_in(expr: Expr) -> list[str] | None:
-    if isinstance(expr, Compare) and expr.op == "eq" and expr.path.leaf.name == "value" and isinstance(expr.value, str):
-        return [expr.value]
-    if isinstance(expr, Or):
-        left, right = _ids_in(expr.left), _ids_in(expr.right)
-        return None if left is None or right is None else left + right
-    return None
-
-
-def _holder(data: dict[str, Any], path: AttrPath, create: bool) -> dict[str, Any] | None:
-    if not path.extension:
-        return data
-    ext = data.get(path.schema)
-    if not isinstance(ext, dict):
-        if not create:
-            return None
-        ext = data[path.schema] = {}
-    return ext
-
-
-def _current(data: dict[str, Any], path: AttrPath) -> Any:
-    holder = _holder(data, path, create=False) or {}
-    value = holder.get(path.attribute.name)
-    if path.sub is not None:
-        return value.get(path.sub.name) if isinstance(value, dict) else None
-    return value
-
-
-def _drop_empty(data: dict[str, Any], path: AttrPath) -> None:
-    holder = _holder(data, path, create=False)
-    if holder is None:
-        return
-    if holder.get(path.attribute.name) in ({}, [], None):
-        holder.pop(path.attribute.name, None)
-    if path.extension and not holder:
-        data.pop(path.schema, None)

@@ -87,10 +87,10 @@ def _compare(path: AttrPath, op: str, actual: Any, expected: Literal) -> bool:
     if not isinstance(expected, str) or isinstance(actual, bool):
         return False
     if kind == DATETIME:
-        a, e = as_time(actual), as_time(expected)
-        if a is None or e is None:
+        t_a, t_e = as_time(actual), as_time(expected)
+        if t_a is None or t_e is None:
             return False
-        return _order(op, a, e) if op not in ("co", "sw", "ew") else False
+        return _order(op, t_a, t_e) if op not in ("co", "sw", "ew") else False
     a, e = str(actual), expected
     if not path.leaf.case_exact:
         a, e = fold(a), fold(e)
@@ -104,6 +104,7 @@ def _compare(path: AttrPath, op: str, actual: Any, expected: Literal) -> bool:
 
 
 def _order(op: str, a: Any, e: Any) -> bool:
-    return {
+    outcomes: dict[str, bool] = {
         "eq": a == e, "gt": a > e, "ge": a >= e, "lt": a < e, "le": a <= e,
-    }.get(op, False)
+    }
+    return outcomes.get(op, False)

@@ -182,7 +182,8 @@ class _Parser:
             return value
         if tok.kind == "number":
             try:
-                return json.loads(tok.text)  # type: ignore[no-any-return]
+                number: int | float = json.loads(tok.text)
+                return number
             except ValueError:  # an integer of thousands of digits
                 raise self.fail("number out of range") from None
         if tok.kind == "word" and tok.text.lower() in _KEYWORDS:

@@ -53,8 +53,8 @@ def _multi(name: str, *subs: Attribute, types: tuple[str, ...] = (), mutability:
     return Attribute(name, COMPLEX, multi_valued=True, mutability=mutability, sub_attributes=subs + extra)
 
 
-def _value(kind: str = STRING, **kw: object) -> Attribute:
-    return Attribute("value", kind, **kw)  # type: ignore[arg-type]
+def _value(kind: str = STRING, reference_types: tuple[str, ...] = ()) -> Attribute:
+    return Attribute("value", kind, reference_types=reference_types)
 
 
 USER = Schema(
