@@ -7,12 +7,15 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from types import TracebackType
 from typing import Any
 
+from domain.audit import Change
 from domain.errors import InvalidValue, NotFound, PreconditionFailed, Uniqueness
-from domain.model import GROUP, USER, Change, GroupRef, MemberRef, Page, Resource
-from domain.query.ast import Query
+from domain.model import GROUP, USER, GroupRef, MemberRef, Page, Resource
+from domain.ports import MembershipRepository, ResourceRepository
+from domain.query.ast import Literal, Query
 from domain.query.evaluate import matches
 from domain.query.ordering import (
     follows,
@@ -41,9 +44,9 @@ class InMemoryStore:
 
 class _Undo:
     def __init__(self) -> None:
-        self.steps: list[Callable[[], None]] = []
+        self.steps: list[Callable[[], object]] = []  # what a step returns is ignored
 
-    def __call__(self, step: Callable[[], None]) -> None:
+    def __call__(self, step: Callable[[], object]) -> None:
         self.steps.append(step)
 
 
@@ -98,12 +101,18 @@ class InMemoryResources:
         else:
             memberships.drop_group(resource_id)
         self._release_name(old)
-        self._undo(lambda: (self._claim_name(old), self._items.__setitem__(old.id, old)))
+
+        def restore() -> None:
+            self._claim_name(old)
+            self._items[old.id] = old
+
+        self._undo(restore)
 
     def search(self, query: Query) -> Page:
         found = [r for r in self._items.values() if query.filter is None or matches(query.filter, r, self._related)]
         total = len(found) if query.with_total else None
         sort, after = query.sort, query.after
+        keys: dict[str, Literal]
         if sort is None:  # (created, id); the key is the created time as ISO text
             found.sort(key=lambda r: (r.created, r.id))
             if after is not None:
@@ -181,7 +190,7 @@ class InMemoryMemberships:
             raise InvalidValue(f"unknown member or group id(s): {', '.join(unknown[:20]) or group_id}")
         for m in added:
             self._link(group_id, m)
-            self._undo(lambda m=m: self._unlink(group_id, m))
+            self._undo(partial(self._unlink, group_id, m))
         return added
 
     def remove(self, group_id: str, member_ids: Iterable[str]) -> set[str]:
@@ -189,7 +198,7 @@ class InMemoryMemberships:
         removed = {m for m in member_ids if m in current}
         for m in removed:
             self._unlink(group_id, m)
-            self._undo(lambda m=m: self._link(group_id, m))
+            self._undo(partial(self._link, group_id, m))
         return removed
 
     def replace(self, group_id: str, member_ids: Iterable[str]) -> tuple[set[str], set[str]]:
@@ -229,10 +238,11 @@ class InMemoryUnitOfWork:
         self._store = store
         self._undo = _Undo()
         self._pending: list[Change] = []
-        self.users = InMemoryResources(store, USER, self._undo)
-        self.groups = InMemoryResources(store, GROUP, self._undo)
+        # typed as the ports declare them: protocol attributes are invariant
+        self.users: ResourceRepository = InMemoryResources(store, USER, self._undo)
+        self.groups: ResourceRepository = InMemoryResources(store, GROUP, self._undo)
         self._by_type = {USER: self.users, GROUP: self.groups}
-        self.memberships = InMemoryMemberships(store, self._undo)
+        self.memberships: MembershipRepository = InMemoryMemberships(store, self._undo)
         self.commits = 0
 
     def __enter__(self) -> InMemoryUnitOfWork:
@@ -248,7 +258,7 @@ class InMemoryUnitOfWork:
         finally:
             self._store.lock.release()
 
-    def repository(self, resource_type: str) -> InMemoryResources:
+    def repository(self, resource_type: str) -> ResourceRepository:
         return self._by_type[resource_type]
 
     def record(self, change: Change) -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Row
 
-from domain.model import USER, Resource
+from adapters.sqlalchemy.storage import DOC, DOC_KEY, STORAGE, Indexed
+from domain.model import Resource
+from domain.query.values import FLAG, TIME, as_time, time_text
 from domain.schema.attributes import (
     BINARY,
     COMPLEX,
@@ -25,28 +26,6 @@ TEXT_TYPES = (STRING, REFERENCE, BINARY)
 # any non-string JSON value keeps it out of the string comparisons that time filters compile to.
 NOT_A_TIME = 0
 _COMMON = {a.name: a for a in COMMON_ATTRIBUTES}
-
-
-def as_time(value: Any) -> datetime | None:
-    """The instant a filter literal or stored value names; None unless ISO 8601 with an offset
-    (the rule the in-memory evaluator applies)."""
-    if isinstance(value, datetime):
-        return value if value.tzinfo else None
-    try:
-        parsed = datetime.fromisoformat(str(value))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else None
-
-
-def time_key(value: datetime) -> str | None:
-    """Fixed-width UTC text: ordering these strings orders the instants."""
-    try:
-        t = value.astimezone(UTC)
-    except OverflowError:  # year 1 or 9999 pushed out of range by its offset
-        return None
-    return (f"{t.year:04d}-{t.month:02d}-{t.day:02d}T{t.hour:02d}:{t.minute:02d}:"
-            f"{t.second:02d}.{t.microsecond:06d}Z")
 
 
 def text_of(value: Any) -> str | None:
@@ -101,7 +80,7 @@ def _leaf(attr: Attribute | None, value: Any) -> Any:
         if not isinstance(value, str) or value == "":
             return value
         t = as_time(value)
-        key = time_key(t) if t else None
+        key = time_text(t) if t else None
         return key if key is not None else NOT_A_TIME
     if attr.type in TEXT_TYPES:
         key = text_key(attr, value)
@@ -110,56 +89,55 @@ def _leaf(attr: Attribute | None, value: Any) -> Any:
 
 
 def resource_row(rtype: ResourceType, r: Resource) -> dict[str, Any]:
-    """The column values of a User or Group."""
-    data = r.data
-    user_name, display = text_of(data.get("userName")), text_of(data.get("displayName"))
-    row: dict[str, Any] = {
-        "id": r.id,
-        "external_id": text_of(data.get("externalId")),
-        "display_name": display,
-        "display_name_key": fold(display) if display is not None else None,
-        "created": r.created,
-        "last_modified": r.last_modified,
-        "version": r.version,
-        "doc": data,
-        "doc_key": comparison_doc(rtype, data),
-    }
-    if r.resource_type == USER:
-        active = data.get("active")
-        row.update(
-            user_name=user_name,
-            user_name_key=fold(user_name) if user_name is not None else None,
-            active=active if isinstance(active, bool) else None,
-            password_hash=r.password_hash,
-        )
+    """The row of a User or Group: its indexed attributes (storage.STORAGE), version, password
+    hash and JSON documents."""
+    storage = STORAGE[r.resource_type]
+    row: dict[str, Any] = {"version": r.version, DOC: r.data, DOC_KEY: comparison_doc(rtype, r.data)}
+    for name, indexed in storage.columns.items():
+        value = getattr(r, indexed.field) if indexed.field else r.data.get(name)
+        row.update(column_values(indexed, rtype.schema.attribute(name) or _COMMON.get(name), value))
+    if storage.password is not None:
+        row[storage.password] = r.password_hash
     return row
 
 
-def email_rows(rtype: ResourceType, r: Resource) -> list[dict[str, Any]]:
-    """The user_emails rows of a User: one per email object, for indexed emails lookups."""
-    emails = r.data.get("emails")
-    attr = rtype.schema.attribute("emails")
-    if not isinstance(emails, list) or attr is None:
+def column_values(indexed: Indexed, attr: Attribute | None, value: Any) -> dict[str, Any]:
+    """The columns of `indexed` for `value` of `attr`: NULL unless it is of the column's kind."""
+    if indexed.kind == TIME:  # a Resource field, always an aware datetime
+        return {indexed.key: value}
+    if indexed.kind == FLAG:
+        return {indexed.key: value if isinstance(value, bool) else None}
+    row = {indexed.key: text_key(attr, value)}
+    if indexed.raw is not None:
+        row[indexed.raw] = text_of(value)
+    return row
+
+
+def side_rows(rtype: ResourceType, r: Resource, name: str) -> list[dict[str, Any]]:
+    """The rows of the side table that keeps attribute `name` of `r`: one per object element."""
+    side = STORAGE[r.resource_type].side_tables.get(name)
+    elements, attr = r.data.get(name), rtype.schema.attribute(name)
+    if side is None or attr is None or not isinstance(elements, list):
         return []
     rows = []
-    for position, e in enumerate(emails):
-        if not isinstance(e, dict):
+    for position, element in enumerate(elements):
+        if not isinstance(element, dict):
             continue
-        primary = e.get("primary")
-        rows.append({
-            "user_id": r.id,
-            "position": position,
-            "value": text_of(e.get("value")),
-            "value_key": text_key(attr.sub("value"), e.get("value")),
-            "type": text_key(attr.sub("type"), e.get("type")),
-            "primary": primary if isinstance(primary, bool) else None,
-        })
+        row = {side.owner: r.id, side.position: position}
+        for sub, indexed in side.columns.items():
+            row.update(column_values(indexed, attr.sub(sub), element.get(sub)))
+        rows.append(row)
     return rows
 
 
+def email_rows(rtype: ResourceType, r: Resource) -> list[dict[str, Any]]:
+    """The user_emails rows of a User, for indexed emails lookups."""
+    return side_rows(rtype, r, "emails")
+
+
 def to_resource(kind: str, row: Row[Any]) -> Resource:
-    m = row._mapping
-    return Resource(
-        m["id"], kind, m["doc"], m["created"], m["last_modified"], m["version"],
-        m["password_hash"] if kind == USER else None,
-    )
+    """The User or Group (`kind`) a row read with every column but DOC_KEY holds."""
+    m, storage = row._mapping, STORAGE[kind]
+    fields = {indexed.field: m[indexed.key] for indexed in storage.columns.values() if indexed.field}
+    password = m[storage.password] if storage.password is not None else None
+    return Resource(resource_type=kind, data=m[DOC], version=m["version"], password_hash=password, **fields)

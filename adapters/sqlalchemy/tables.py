@@ -40,13 +40,14 @@ class UtcDateTime(TypeDecorator[datetime]):
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        aware: datetime = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return aware
 
 
 def key_string(length: int | None = None) -> String:
     """Identifiers and comparison keys. PostgreSQL compares them in "C" (code point) order, the
     order Python's sort and the in-memory store use; SQLite's default BINARY order is the same."""
-    return String(length).with_variant(String(length, collation="C"), "postgresql")  # type: ignore[return-value]
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
 
 
 JSON_DOC = JSON().with_variant(JSONB(), "postgresql")
@@ -58,28 +59,44 @@ metadata = MetaData(naming_convention={
     "pk": "pk_%(table_name)s",
 })
 
-users = Table(
-    "users", metadata,
-    Column("id", key_string(64), primary_key=True),
+
+def resource_table(name: str, *attributes: Column[Any], hidden: tuple[Column[Any], ...] = (),
+                   indexes: tuple[Index, ...] = ()) -> Table:
+    """A User or Group table: id, the columns of its indexed `attributes` (external_id and
+    display_name_key among them), the version stamps, `hidden` columns, the JSON documents;
+    `indexes` besides those every resource table has."""
+    return Table(
+        name, metadata,
+        Column("id", key_string(64), primary_key=True),
+        *attributes,
+        Column("created", UtcDateTime, nullable=False),
+        Column("last_modified", UtcDateTime, nullable=False),
+        Column("version", Integer, nullable=False),
+        *hidden,
+        Column("doc", JSON_DOC, nullable=False),  # Resource.data as given
+        Column("doc_key", JSON_DOC, nullable=False),  # the same with comparison forms, for filters
+        *indexes,
+        Index(None, "external_id"),
+        Index(None, "display_name_key", "id"),
+        Index(None, "last_modified"),
+        Index(None, "created", "id"),  # the list order; also serves filters on created alone
+    )
+
+
+users = resource_table(
+    "users",
     Column("user_name", String, nullable=True),
     Column("user_name_key", key_string(), nullable=True),  # fold(userName): uniqueness and lookups
     Column("external_id", key_string(), nullable=True),
     Column("display_name", String, nullable=True),
     Column("display_name_key", key_string(), nullable=True),
     Column("active", Boolean, nullable=True),
-    Column("created", UtcDateTime, nullable=False),
-    Column("last_modified", UtcDateTime, nullable=False),
-    Column("version", Integer, nullable=False),
-    Column("password_hash", String, nullable=True),
-    Column("doc", JSON_DOC, nullable=False),  # Resource.data as given
-    Column("doc_key", JSON_DOC, nullable=False),  # the same with comparison forms, for filters
-    Index(None, "user_name_key", unique=True),
-    Index(None, "user_name_key", "id"),  # sortBy=userName with the id tie-break (migration 0002)
-    Index(None, "external_id"),
-    Index(None, "display_name_key", "id"),
-    Index(None, "active"),
-    Index(None, "last_modified"),
-    Index(None, "created", "id"),  # the list order; also serves filters on created alone
+    hidden=(Column("password_hash", String, nullable=True),),
+    indexes=(
+        Index(None, "user_name_key", unique=True),
+        Index(None, "user_name_key", "id"),  # sortBy=userName with the id tie-break (migration 0002)
+        Index(None, "active"),
+    ),
 )
 
 user_emails = Table(
@@ -94,21 +111,11 @@ user_emails = Table(
     Index(None, "value_key"),
 )
 
-groups = Table(
-    "groups", metadata,
-    Column("id", key_string(64), primary_key=True),
+groups = resource_table(
+    "groups",
     Column("display_name", String, nullable=True),
     Column("display_name_key", key_string(), nullable=True),
     Column("external_id", key_string(), nullable=True),
-    Column("created", UtcDateTime, nullable=False),
-    Column("last_modified", UtcDateTime, nullable=False),
-    Column("version", Integer, nullable=False),
-    Column("doc", JSON_DOC, nullable=False),
-    Column("doc_key", JSON_DOC, nullable=False),
-    Index(None, "display_name_key", "id"),
-    Index(None, "external_id"),
-    Index(None, "last_modified"),
-    Index(None, "created", "id"),
 )
 
 memberships = Table(
@@ -135,5 +142,3 @@ service_settings = Table(
     Column("key", String, primary_key=True),
     Column("value", String, nullable=False),
 )
-
-RESOURCE_TABLES = {"User": users, "Group": groups}

@@ -7,9 +7,11 @@ from types import TracebackType
 from sqlalchemy import Connection, Engine, insert
 
 from adapters.sqlalchemy.engine import WRITE_OPTION
-from adapters.sqlalchemy.repositories import SqlMemberships, SqlResources
+from adapters.sqlalchemy.memberships import SqlMemberships
+from adapters.sqlalchemy.resources import SqlResources
 from adapters.sqlalchemy.tables import changes
-from domain.model import Change
+from domain.audit import Change
+from domain.ports import MembershipRepository, ResourceRepository
 from domain.schema.registry import Registry
 
 
@@ -18,6 +20,11 @@ class SqlUnitOfWork:
 
     After commit() the use cases may still read (to build their response); those reads run in a
     new, read-only transaction, so they never hold SQLite's write lock."""
+
+    # typed as the ports declare them (protocol attributes are invariant); set by __enter__
+    users: ResourceRepository
+    groups: ResourceRepository
+    memberships: MembershipRepository
 
     def __init__(self, engine: Engine, registry: Registry, write: bool, timeout_ms: int = 0) -> None:
         self._engine, self._registry, self._write = engine, registry, write
@@ -35,9 +42,10 @@ class SqlUnitOfWork:
             raise
         self._conn = conn
         self._pending.clear()
-        self.users = SqlResources(conn, self._registry.user, self._timeout_ms, self._write)
-        self.groups = SqlResources(conn, self._registry.group, self._timeout_ms, self._write)
-        self._by_type = {self.users.kind: self.users, self.groups.kind: self.groups}
+        users = SqlResources(conn, self._registry.user, self._timeout_ms, self._write)
+        groups = SqlResources(conn, self._registry.group, self._timeout_ms, self._write)
+        self.users, self.groups = users, groups
+        self._by_type: dict[str, ResourceRepository] = {users.kind: users, groups.kind: groups}
         self.memberships = SqlMemberships(conn)
         return self
 
@@ -51,7 +59,7 @@ class SqlUnitOfWork:
             finally:
                 conn.close()
 
-    def repository(self, resource_type: str) -> SqlResources:
+    def repository(self, resource_type: str) -> ResourceRepository:
         return self._by_type[resource_type]
 
     def record(self, change: Change) -> None:

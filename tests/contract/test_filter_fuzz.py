@@ -3,25 +3,20 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, reject, settings
+from hypothesis import given, reject
 from hypothesis import strategies as st
 
-from adapters.memory.store import InMemoryTransactions
-from adapters.sqlalchemy.engine import make_engine
-from adapters.sqlalchemy.uow import SqlTransactions
 from domain.errors import InvalidFilter
 from domain.model import GROUP, USER
 from domain.ports import Transactions
 from domain.query.ast import Query
 from domain.query.parser import parse_filter
-from tests.contract.conftest import ENTERPRISE, REGISTRY, SQL_BACKENDS, TEST_EXT, fresh_url
-from tests.contract.dataset import load
+from tests.contract.conftest import ENTERPRISE, REGISTRY, SQL_BACKENDS, TEST_EXT
+from tests.contract.dataset import Stores, fuzz_settings, load, memory_and_sql, search
 
 USER_PATHS = [
     "userName", "displayName", "externalId", "id", "title", "nickName", "name.familyName", "name.givenName",
@@ -82,43 +77,31 @@ def filters(kind: str) -> st.SearchStrategy[str]:
 
 
 @pytest.fixture(scope="module", params=SQL_BACKENDS)
-def stores(request: pytest.FixtureRequest,
-           tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Transactions, Transactions]]:
-    memory = InMemoryTransactions()
-    load(memory)
-    directory: Path = tmp_path_factory.mktemp("fuzz")
-    engine = make_engine(fresh_url(request.param, request, directory))
-    sql = SqlTransactions(engine, REGISTRY)
-    load(sql)
-    yield memory, sql
-    engine.dispose()
+def stores(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stores]:
+    yield from memory_and_sql(request, tmp_path_factory.mktemp("fuzz"), load)
 
 
-def _ids(tx: Transactions, kind: str, text: str) -> tuple[list[str], int]:
+def _ids(tx: Transactions, kind: str, text: str) -> tuple[list[str], int | None]:
     try:
         expr = parse_filter(REGISTRY.by_name(kind), text)
     except InvalidFilter:
         reject()
-    with tx(write=False) as uow:
-        page = (uow.users if kind == USER else uow.groups).search(Query(expr, count=1000))
+    page = search(tx, kind, Query(expr, count=1000))
     return [r.id for r in page.items], page.total
 
 
-# Reproducible by default; SCIM_FUZZ_EXAMPLES=5000 explores further, with fresh random filters.
-_EXAMPLES = os.environ.get("SCIM_FUZZ_EXAMPLES")
-FUZZ = settings(max_examples=int(_EXAMPLES or 250), deadline=None, derandomize=_EXAMPLES is None,
-                database=None)
+FUZZ = fuzz_settings(250)  # reproducible unless SCIM_FUZZ_EXAMPLES is set
 
 
 @FUZZ
 @given(text=filters(USER))
-def test_random_user_filters_agree_with_memory(stores: tuple[Transactions, Transactions], text: str) -> None:
+def test_random_user_filters_agree_with_memory(stores: Stores, text: str) -> None:
     memory, sql = stores
     assert _ids(sql, USER, text) == _ids(memory, USER, text)
 
 
 @FUZZ
 @given(text=filters(GROUP))
-def test_random_group_filters_agree_with_memory(stores: tuple[Transactions, Transactions], text: str) -> None:
+def test_random_group_filters_agree_with_memory(stores: Stores, text: str) -> None:
     memory, sql = stores
     assert _ids(sql, GROUP, text) == _ids(memory, GROUP, text)

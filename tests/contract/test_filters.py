@@ -3,24 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from adapters.memory.store import InMemoryTransactions
-from adapters.sqlalchemy.engine import make_engine
 from adapters.sqlalchemy.query.filters import FilterCompiler
-from adapters.sqlalchemy.uow import SqlTransactions
 from domain.errors import InvalidFilter
 from domain.model import USER
 from domain.ports import Transactions
 from domain.query.ast import Compare, Query, ValueFilter
 from domain.query.parser import parse_filter
 from domain.query.paths import resolve
-from tests.contract.conftest import ENTERPRISE, REGISTRY, SQL_BACKENDS, TEST_EXT, fresh_url
-from tests.contract.dataset import load
+from tests.contract.conftest import ENTERPRISE, REGISTRY, SQL_BACKENDS, TEST_EXT
+from tests.contract.dataset import Stores, load, memory_and_sql, search
 
-Stores = tuple[Transactions, Transactions]
 EVERY_USER = {"u01", "u02", "u03", "u04", "u05", "u06", "u07", "u08"}
 DEPT, EXT = f"{ENTERPRISE}:department", TEST_EXT
 
@@ -28,20 +24,11 @@ DEPT, EXT = f"{ENTERPRISE}:department", TEST_EXT
 @pytest.fixture(scope="module", params=SQL_BACKENDS)
 def stores(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stores]:
     """(memory, SQL), both loaded with tests/contract/dataset.py."""
-    memory = InMemoryTransactions()
-    load(memory)
-    directory: Path = tmp_path_factory.mktemp("filters")
-    engine = make_engine(fresh_url(request.param, request, directory))
-    sql = SqlTransactions(engine, REGISTRY)
-    load(sql)
-    yield memory, sql
-    engine.dispose()
+    yield from memory_and_sql(request, tmp_path_factory.mktemp("filters"), load)
 
 
-def found(tx: Transactions, kind: str, text: str) -> tuple[list[str], int]:
-    expr = parse_filter(REGISTRY.by_name(kind), text)
-    with tx(write=False) as uow:
-        page = (uow.users if kind == USER else uow.groups).search(Query(expr, count=1000))
+def found(tx: Transactions, kind: str, text: str) -> tuple[list[str], int | None]:
+    page = search(tx, kind, Query(parse_filter(REGISTRY.by_name(kind), text), count=1000))
     return [r.id for r in page.items], page.total
 
 

@@ -11,8 +11,6 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-from adapters.memory.store import InMemoryTransactions
-from adapters.sqlalchemy.engine import make_engine
 from adapters.sqlalchemy.uow import SqlTransactions
 from domain.errors import InvalidValue
 from domain.model import USER
@@ -21,8 +19,18 @@ from domain.query.ast import After, Query, Sort
 from domain.query.ordering import follows
 from domain.query.parser import parse_filter
 from domain.query.paths import resolve
-from tests.contract.conftest import BACKENDS, REGISTRY, SQL_BACKENDS, TEST_EXT, at, fresh_url, user
-from tests.contract.test_sorting import SORT_USERS, ids, load_sort_data, search, sorted_by, walk
+from tests.contract.conftest import BACKENDS, REGISTRY, SQL_BACKENDS, TEST_EXT, at, user
+from tests.contract.dataset import (
+    SORT_USERS,
+    add_all,
+    ids,
+    load_sort_data,
+    loaded_store,
+    search,
+    sorted_by,
+    sql_store,
+    walk,
+)
 
 SORTS = [
     (None, False), ("userName", False), ("userName", True), ("displayName", False), ("externalId", True),
@@ -53,10 +61,7 @@ def extra_users(start: int, n: int) -> list[Any]:
 
 def load_many(tx: Transactions) -> None:
     load_sort_data(tx)
-    with tx(write=True) as uow:
-        for u in extra_users(0, 14):
-            uow.users.add(u)
-        uow.commit()
+    add_all(tx, extra_users(0, 14), [], {})
 
 
 def order_of(kind_sort: tuple[str | None, bool]) -> Sort | None:
@@ -67,16 +72,7 @@ def order_of(kind_sort: tuple[str | None, bool]) -> Sort | None:
 @pytest.fixture(scope="module", params=BACKENDS)
 def many(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Transactions]:
     """A backend loaded by load_many, shared by the tests that only read."""
-    if request.param == "memory":
-        tx: Transactions = InMemoryTransactions()
-        load_many(tx)
-        yield tx
-        return
-    engine = make_engine(fresh_url(request.param, request, tmp_path_factory.mktemp("keyset")))
-    sql = SqlTransactions(engine, REGISTRY)
-    load_many(sql)
-    yield sql
-    engine.dispose()
+    yield from loaded_store(request, tmp_path_factory.mktemp("keyset"), load_many)
 
 
 @pytest.mark.parametrize("sort", SORTS, ids=SORT_IDS)
@@ -206,9 +202,8 @@ def test_a_position_past_the_end_gives_an_empty_page(transactions: Transactions)
 
 @pytest.fixture(params=SQL_BACKENDS)
 def sql_tx(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlTransactions]:
-    engine = make_engine(fresh_url(request.param, request, tmp_path))
-    yield SqlTransactions(engine, REGISTRY)
-    engine.dispose()
+    with sql_store(request, tmp_path) as sql:
+        yield sql
 
 
 def plan(tx: SqlTransactions, query: Query) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 
@@ -37,7 +38,7 @@ class TestRoundTrip:
     def test_a_user_is_read_back_with_its_data_extensions_and_aware_times(self, transactions: Transactions) -> None:
         paris = timezone(timedelta(hours=2))
         created = datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=paris)
-        data = {
+        data: dict[str, Any] = {
             "userName": "Bjensen", "name": {"familyName": "Jensen", "givenName": "Bárbara"},
             "emails": [{"value": "bjensen@example.com", "type": "work", "primary": True}],
             "active": True, "externalId": "E-1",

@@ -7,74 +7,41 @@ ties in both directions."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import Column
 from sqlalchemy.dialects import postgresql
 
 from adapters.memory.store import InMemoryTransactions
-from adapters.sqlalchemy.engine import make_engine
 from adapters.sqlalchemy.query.ordering import SortCompiler
-from adapters.sqlalchemy.uow import SqlTransactions
 from domain.errors import InvalidValue
-from domain.model import GROUP, USER, Page, Resource
+from domain.model import GROUP, USER, Resource
 from domain.ports import Transactions
-from domain.query.ast import After, Query, Sort
+from domain.query.ast import Query, Sort
 from domain.query.parser import parse_filter
 from domain.query.paths import resolve
 from domain.query.values import TEXT, TIME
-from tests.contract.conftest import (
-    BACKENDS,
-    ENTERPRISE,
-    REGISTRY,
-    SQL_BACKENDS,
-    TEST_EXT,
-    fresh_url,
-    group,
-    user,
+from tests.contract.conftest import BACKENDS, ENTERPRISE, REGISTRY, SQL_BACKENDS, TEST_EXT, user
+from tests.contract.dataset import (
+    Stores,
+    add_all,
+    fuzz_settings,
+    ids,
+    load,
+    load_sort_data,
+    loaded_store,
+    memory_and_sql,
+    search,
+    sorted_by,
+    sql_store,
+    walk,
 )
-from tests.contract.dataset import load
 
-NFD_EMILE, NFC_EMILE = "E\u0301mile", "\u00c9mile"
-
-# Each user exercises several attributes; the expected orders below are worked out by hand.
-SORT_USERS = [
-    user("s1", "Bob", 5, displayName=NFD_EMILE, externalId="b", active=True,
-         name={"familyName": "Zed"},
-         emails=[{"value": "z@x", "type": "work", "primary": False},
-                 {"value": "A@x", "type": "Home", "primary": True}],
-         **{ENTERPRISE: {"manager": {"value": "s9"}},
-            TEST_EXT: {"level": 10, "score": 2.5, "flag": True, "hired": "2020-01-01T10:00:00+02:00",
-                       "badge": "b", "tags": ["beta", "Alpha"]}}),
-    user("s2", "alice", 1, displayName=NFC_EMILE, externalId="B", active=False,
-         name={"familyName": "\u00e5lund"},
-         emails=[{"value": "m@x", "type": "other"}, {"value": "b@x"}],
-         **{ENTERPRISE: {"manager": {"value": "S1"}},
-            TEST_EXT: {"level": 9, "score": -0.5, "flag": False, "hired": "2020-01-01T09:00:00Z",
-                       "badge": "B", "tags": ["Alpha"]}}),
-    user("s3", "\u00c9milie", 3, displayName="STRASSE", externalId="a",
-         emails=[{"type": "work"}, {"value": "c@x"}],
-         **{TEST_EXT: {"level": -1, "score": 10, "flag": None, "hired": "not a time", "badge": "\u00c9",
-                       "tags": []}}),
-    user("s4", "stra\u00dfer", 3, displayName="Stra\u00dfe", externalId="\u00c9", active="yes",
-         name={"givenName": "x"},
-         emails=[{"value": "k@x", "type": "home"}, {"value": "Q@x", "primary": True, "type": "WORK"},
-                 {"value": "a@x", "primary": True}],
-         **{TEST_EXT: {"score": 0.1, "flag": True, "hired": "2019-12-31T23:00:00-10:00", "badge": "e\u0301"}}),
-    user("s5", "zed", 2, displayName="zo\u00eb", active=True, name={"familyName": "adams"}, emails=[],
-         **{TEST_EXT: {"level": "7", "flag": False, "hired": "", "badge": "a", "tags": ["\u00df"]}}),
-    user("s6", None, 4, displayName="Zoe", externalId="ab", active=False, name="not a dict",
-         **{TEST_EXT: {"level": 10, "score": 2, "hired": "2020-01-01T08:00:00.000001Z", "tags": "solo"}}),
-]
-SORT_GROUPS = [group("sg1", "Zeta", 1), group("sg2", "alpha", 2), group("sg3", "m", 3)]
-SORT_MEMBERS = {"sg1": ["s3", "s2"], "sg2": ["s1"]}
-
-# (path, ascending order, descending order)
+# (path, ascending order, descending order); the users are dataset.SORT_USERS
 USER_ORDERS = [
     ("userName", "s2 s1 s4 s5 s3 s6", "s6 s3 s5 s4 s1 s2"),  # folded: é (U+00E9) after z
     ("displayName", "s3 s4 s6 s5 s1 s2", "s1 s2 s5 s6 s3 s4"),  # NFC = NFD, ß = ss: ties by id
@@ -108,44 +75,10 @@ GROUP_ORDERS = [
 ]
 
 
-def load_sort_data(tx: Transactions) -> None:
-    with tx(write=True) as uow:
-        for u in SORT_USERS:
-            uow.users.add(u.copy())
-        for g in SORT_GROUPS:
-            uow.groups.add(g.copy())
-        for g, members in SORT_MEMBERS.items():
-            uow.memberships.add(g, members)
-        uow.commit()
-
-
-def search(tx: Transactions, kind: str, query: Query) -> Page:
-    with tx(write=False) as uow:
-        return (uow.users if kind == USER else uow.groups).search(query)
-
-
-def sorted_by(kind: str, path: str | None, descending: bool = False, **kw: Any) -> Query:
-    sort = Sort(resolve(REGISTRY.by_name(kind), path), descending) if path else None
-    return Query(sort=sort, **kw)
-
-
-def ids(page: Page) -> str:
-    return " ".join(r.id for r in page.items)
-
-
 @pytest.fixture(scope="module", params=BACKENDS)
 def sort_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Transactions]:
-    """One backend loaded with SORT_USERS and SORT_GROUPS, shared by the read-only tests."""
-    if request.param == "memory":
-        tx: Transactions = InMemoryTransactions()
-        load_sort_data(tx)
-        yield tx
-        return
-    engine = make_engine(fresh_url(request.param, request, tmp_path_factory.mktemp("sorting")))
-    tx = SqlTransactions(engine, REGISTRY)
-    load_sort_data(tx)
-    yield tx
-    engine.dispose()
+    """One backend loaded with the sort data set, shared by the read-only tests."""
+    yield from loaded_store(request, tmp_path_factory.mktemp("sorting"), load_sort_data)
 
 
 @pytest.mark.parametrize(("path", "ascending", "descending"), USER_ORDERS, ids=[c[0].split(":")[-1] for c in USER_ORDERS])
@@ -224,10 +157,7 @@ def test_which_element_of_a_multi_valued_attribute_sorts(transactions: Transacti
         user("e6", "e6", phoneNumbers=[{"value": 7}, {"value": "c"}]),  # a number compares as text
         user("e7", "e7", phoneNumbers=[{"value": "C", "primary": False}, {"value": "c", "primary": None}]),
     ]
-    with transactions(write=True) as uow:
-        for u in edge:
-            uow.users.add(u)
-        uow.commit()
+    add_all(transactions, edge, [], {})
     page = search(transactions, USER, sorted_by(USER, "phoneNumbers"))
     assert (ids(page), page.keys) == ("e6 e1 e7 e2 e3 e4 e5", ["7", "b", "c", "d", None, None, None])
     page = search(transactions, USER, sorted_by(USER, "phoneNumbers.primary", True))
@@ -267,40 +197,13 @@ SORT_PATHS = {
             "members.$ref", "meta.created", "meta.version"],
 }
 
-_EXAMPLES = os.environ.get("SCIM_FUZZ_EXAMPLES")
-SORT_FUZZ = settings(max_examples=int(_EXAMPLES or 40), deadline=None, derandomize=_EXAMPLES is None,
-                     database=None)
-
-Stores = tuple[Transactions, Transactions]
+SORT_FUZZ = fuzz_settings(40)
 
 
 @pytest.fixture(scope="module", params=SQL_BACKENDS)
 def stores(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stores]:
-    """(memory, SQL), both loaded with tests/contract/dataset.py and the sort users."""
-    memory = InMemoryTransactions()
-    engine = make_engine(fresh_url(request.param, request, tmp_path_factory.mktemp("sortfuzz")))
-    sql = SqlTransactions(engine, REGISTRY)
-    for tx in (memory, sql):
-        load(tx)
-        load_sort_data(tx)
-    yield memory, sql
-    engine.dispose()
-
-
-def walk(tx: Transactions, kind: str, query: Query, size: int) -> tuple[list[str], list[Any]]:
-    """Every page of `query` by cursor: (ids, keys) in the order visited."""
-    seen: list[str] = []
-    keys: list[Any] = []
-    after = None
-    while True:
-        page = search(tx, kind, Query(query.filter, count=size, sort=query.sort, after=after, with_total=False))
-        assert page.total is None and page.keys is not None
-        if not page.items:
-            return seen, keys
-        assert len(page.items) <= size
-        seen += [r.id for r in page.items]
-        keys += page.keys
-        after = After(page.keys[-1], page.items[-1].id)
+    """(memory, SQL), both loaded with both data sets of tests/contract/dataset.py."""
+    yield from memory_and_sql(request, tmp_path_factory.mktemp("sortfuzz"), load, load_sort_data)
 
 
 ALL_SORTS = [(kind, path, d) for kind, paths in SORT_PATHS.items() for path in paths for d in (False, True)]
@@ -364,9 +267,8 @@ RANDOM_PATHS = ["displayName", "externalId", "title", "active", "name.familyName
 
 @pytest.fixture(scope="module", params=SQL_BACKENDS)
 def empty_sql(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Transactions]:
-    engine = make_engine(fresh_url(request.param, request, tmp_path_factory.mktemp("sortrandom")))
-    yield SqlTransactions(engine, REGISTRY)
-    engine.dispose()
+    with sql_store(request, tmp_path_factory.mktemp("sortrandom")) as sql:
+        yield sql
 
 
 def replace_users(tx: Transactions, users: list[Resource]) -> None:

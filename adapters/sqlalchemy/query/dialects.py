@@ -20,7 +20,6 @@ from sqlalchemy import (
     func,
     literal,
     literal_column,
-    not_,
     or_,
     select,
     true,
@@ -29,7 +28,6 @@ from sqlalchemy import column as sql_column
 from sqlalchemy.dialects.postgresql import JSONB
 
 from domain.errors import InvalidFilter
-from domain.query.values import FLAG, NUMBER, TIME
 
 Bool = ColumnElement[bool]
 ORDER_OPS = {"gt": "__gt__", "ge": "__ge__", "lt": "__lt__", "le": "__le__"}
@@ -113,27 +111,7 @@ class SqlDialect:
     def is_empty_container(self, ref: Any) -> Bool:
         raise NotImplementedError
 
-    def present(self, ref: Any) -> Bool:
-        """Not null, "", [] or {} (RFC 7644 `pr`, as the evaluator defines it)."""
-        return and_(
-            not_(self.is_kind(ref, "null")),
-            not_(and_(self.is_kind(ref, "string"), self.text(ref) == "")),
-            not_(and_(self.is_kind(ref, "array", "object"), self.is_empty_container(ref))),
-        )
-
-    # Sort keys (domain.evaluate.sort_key): the comparison form of a JSON value, NULL otherwise.
-    def sort_value(self, ref: Any, kind: str) -> ColumnElement[Any]:
-        """The JSON value at `ref` as a sort key of `kind` (TEXT, NUMBER, FLAG, TIME): NULL
-        unless it is one; booleans as 0/1. Text keys still need `ordered` to sort."""
-        if kind == FLAG:
-            return case((self.is_kind(ref, "true"), 1), (self.is_kind(ref, "false"), 0))
-        if kind == NUMBER:
-            return case((self.is_kind(ref, "number"), self.number(ref)))
-        text, test = self.text(ref), self.is_kind(ref, "string")
-        if kind == TIME:  # doc_key keeps times as UTC text, "" as "" (no time), non-times as 0
-            test = and_(test, text != "")
-        return case((test, text))
-
+    # Sort keys read one element of a multi-valued attribute (domain.query.ordering.sort_key).
     def first(self, ref: Any) -> Any:
         """The first element of the array at `ref` (absent when it is no array)."""
         raise NotImplementedError
@@ -154,6 +132,8 @@ class SqliteRef:
 
 
 class SqliteDialect(SqlDialect):
+    """JSON values as (document, path) pairs; text in SQLite's BINARY order, code point order."""
+
     name = "sqlite"
     _NATIVE = {"string": ("text",), "number": ("integer", "real")}
 
@@ -229,6 +209,8 @@ def _quoted(key: str) -> str:
 
 
 class PostgresDialect(SqlDialect):
+    """JSON values as jsonb expressions; text compared in "C" collation."""
+
     name = "postgresql"
 
     def ordered(self, expr: ColumnElement[Any]) -> ColumnElement[Any]:
@@ -305,4 +287,3 @@ def dialect_for(name: str) -> SqlDialect:
     if name == "postgresql":
         return PostgresDialect()
     raise ValueError(f"unsupported database dialect: {name}")
-

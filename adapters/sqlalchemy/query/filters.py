@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import FromClause, String, and_, cast, false, literal, not_, or_
+from sqlalchemy import FromClause, and_, false, not_, or_
 
-from adapters.sqlalchemy.mapping import as_time
 from adapters.sqlalchemy.query.dialects import Bool, SqlDialect, dialect_for
 from adapters.sqlalchemy.query.operands import (
     Absent,
@@ -20,23 +19,22 @@ from adapters.sqlalchemy.query.operands import (
     RowElements,
     constant,
 )
-from adapters.sqlalchemy.tables import RESOURCE_TABLES, groups, memberships, user_emails, users
+from adapters.sqlalchemy.storage import STORAGE, Related, document_keys, etag
 from domain.errors import InvalidFilter
-from domain.model import GROUP, USER
 from domain.query.ast import And, AttrPath, Compare, Expr, Not, Or, Present, ValueFilter
-from domain.schema.attributes import BOOLEAN, COMPLEX, DATETIME, DECIMAL, INTEGER
+from domain.query.values import TEXT, as_time
+from domain.schema.attributes import BOOLEAN, COMPLEX, DATETIME, DECIMAL, INTEGER, Attribute
 from domain.text import fold
 
 ORDERING = ("eq", "gt", "ge", "lt", "le")
-# emails sub-attributes the user_emails table holds: filters on only these use its index
-EMAIL_COLUMNS = {"value", "type", "primary"}
 
 
 class FilterCompiler:
     """One resource kind ("User" or "Group") on one dialect. Call it with a filter."""
 
     def __init__(self, kind: str, dialect: SqlDialect | str) -> None:
-        self.kind, self.table = kind, RESOURCE_TABLES[kind]
+        self.kind, self.storage = kind, STORAGE[kind]
+        self.table = self.storage.table
         self.d = dialect_for(dialect) if isinstance(dialect, str) else dialect
 
     def __call__(self, expr: Expr) -> Bool:
@@ -104,83 +102,59 @@ class FilterCompiler:
             return operand.time(op, instant) if instant is not None and op in ORDERING else false()
         return operand.text(op, value if leaf.case_exact else fold(value))
 
-    # -- where each attribute lives ---------------------------------------------------------------
+    # -- where each attribute lives (storage.STORAGE) ----------------------------------------------
 
     def _scalar(self, path: AttrPath) -> Operand:
-        t, name = self.table, path.attribute.name
+        indexed = self.storage.column(path)
+        if indexed is not None:
+            return ColumnValue(self.table.c[indexed.key], self.d, indexed.kind)
         if path.schema == "":
-            return self._common(path)
-        if not path.extension:
-            column = {"displayName": ("display_name_key", "text")}
-            if self.kind == USER:
-                column.update(userName=("user_name_key", "text"), active=("active", "boolean"))
-            if name in column:
-                col, kind = column[name]
-                return ColumnValue(t.c[col], self.d, kind)
-        ref = self.d.root(t.c.doc_key, _keys(path))
+            return self._meta(path.sub)
+        ref = self.d.root(self.storage.doc_key, document_keys(path))
         if path.sub is None:
             return JsonValue(ref, self.d)
         # name.familyName: only when name is an object (a missing name is no null familyName)
         return Guarded(JsonValue(self.d.child(ref, path.sub.name), self.d), self.d.is_kind(ref, "object"))
 
-    def _common(self, path: AttrPath) -> Operand:
-        t, name = self.table, path.attribute.name
-        if name == "id":
-            return ColumnValue(t.c.id, self.d, "text")
-        if name == "externalId":
-            return ColumnValue(t.c.external_id, self.d, "text")
-        sub = path.sub.name if path.sub else None
+    def _meta(self, sub: Attribute | None) -> Operand:
+        """meta and those of its sub-attributes without a column."""
         if sub is None:
             return Filled()  # meta itself
-        if sub in ("created", "lastModified"):
-            return ColumnValue(t.c.created if sub == "created" else t.c.last_modified, self.d, "time")
-        if sub == "resourceType":
+        if sub.name == "resourceType":
             return constant(self.kind, self.d)
-        if sub == "version":  # the ETag, W/"<version>"
-            etag = literal('W/"').concat(cast(t.c.version, String)).concat('"')
-            return ColumnValue(etag, self.d, "text")
+        if sub.name == "version":
+            return ColumnValue(etag(self.table), self.d, TEXT)
         return Absent()  # meta.location is not stored
 
     def _elements(self, path: AttrPath, subs: set[str] | None) -> Elements:
-        """Where the values of a multi-valued attribute are: membership rows, email rows, or the
-        JSON array. `subs` names the sub-attributes the test reads (None: the whole value)."""
-        t, name = self.table, path.attribute.name
-        if not path.extension and (self.kind, name) in ((GROUP, "members"), (USER, "groups")):
-            return self._memberships(path, subs or set())
-        if not path.extension and self.kind == USER and name == "emails" and subs and subs <= EMAIL_COLUMNS:
-            e = user_emails.c
-            operands = {
-                "value": ColumnValue(e.value_key, self.d, "text"),
-                "type": ColumnValue(e.type, self.d, "text"),
-                "primary": ColumnValue(e.primary, self.d, "boolean"),
-            }
-            return RowElements(e.user_id, operands, t.c.id)
-        ref = self.d.root(t.c.doc_key, _keys(path))
-        return JsonElements(ref, self.d, objects=subs is not None, correlate=t)
+        """Where the values of a multi-valued attribute are: membership rows, side table rows, or
+        the JSON array. `subs` names the sub-attributes the test reads (None: the whole value)."""
+        related = self.storage.relation(path)
+        if related is not None:
+            return self._memberships(path, subs or set(), related)
+        side = self.storage.side_table(path)
+        # a side table serves a test only when it holds every sub-attribute the test reads
+        if side is not None and subs and subs <= side.columns.keys():
+            operands = {sub: ColumnValue(side.column(sub), self.d, indexed.kind)
+                        for sub, indexed in side.columns.items()}
+            return RowElements(side.owner_column, operands, self.table.c.id)
+        ref = self.d.root(self.storage.doc_key, document_keys(path))
+        return JsonElements(ref, self.d, objects=subs is not None, correlate=self.table)
 
-    def _memberships(self, path: AttrPath, subs: set[str]) -> Elements:
+    def _memberships(self, path: AttrPath, subs: set[str], related: Related) -> Elements:
         """A group's members are {"value": user id, "type": "User", "display": its displayName};
         a user's groups are {"value": group id, "type": "direct", "display": its displayName}:
         what the responses show, so a filter on `display` answers for what the client sees."""
-        m, attr = memberships.c, path.attribute
-        if self.kind == GROUP:
-            owner, value, kind, other = m.group_id, m.member_id, USER, users
-        else:
-            owner, value, kind, other = m.member_id, m.group_id, "direct", groups
-        type_attr = attr.sub("type")
-        type_key = kind if type_attr is None or type_attr.case_exact else fold(kind)
+        type_attr = path.attribute.sub("type")
+        type_key = related.type if type_attr is None or type_attr.case_exact else fold(related.type)
         # ids are compared as stored: the generated ids are already folded, so a caseExact=false
         # `groups.value` comparison (literal folded) still finds them
-        operands = {"value": ColumnValue(value, self.d, "text"), "type": constant(type_key, self.d)}
-        source: FromClause = memberships
+        operands = {"value": ColumnValue(related.value_column, self.d, TEXT), "type": constant(type_key, self.d)}
+        source: FromClause = related.table
         if "display" in subs:  # join the other side only when the filter reads its name
-            source = memberships.join(other, other.c.id == value)
-            operands["display"] = ColumnValue(other.c.display_name_key, self.d, "text")
-        return RowElements(owner, operands, self.table.c.id, source)
-
-
-def _keys(path: AttrPath) -> list[str]:
-    return [path.schema, path.attribute.name] if path.extension else [path.attribute.name]
+            source, display = related.joined()
+            operands["display"] = ColumnValue(display, self.d, TEXT)
+        return RowElements(related.owner_column, operands, self.table.c.id, source)
 
 
 def _subs(expr: Expr) -> set[str]:

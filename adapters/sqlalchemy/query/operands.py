@@ -6,11 +6,11 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, FromClause, Table, and_, false, literal, select, true
+from sqlalchemy import ColumnElement, FromClause, Table, and_, false, literal, not_, select, true
 
-from adapters.sqlalchemy.mapping import time_key
 from adapters.sqlalchemy.query.dialects import ORDER_OPS, Bool, SqlDialect
 from domain.errors import InvalidFilter
+from domain.query.values import FLAG, TEXT, TIME, time_text
 from domain.schema.attributes import Attribute
 
 
@@ -50,6 +50,7 @@ class ColumnValue(Operand):
     """A scalar column or SQL expression; NULL means absent."""
 
     def __init__(self, expr: ColumnElement[Any], dialect: SqlDialect, kind: str) -> None:
+        """`kind`: TEXT, FLAG or TIME, the only comparisons it takes."""
         self.expr, self.dialect, self.kind = expr, dialect, kind
         self.what = f"the {kind} column {expr}"
 
@@ -58,27 +59,27 @@ class ColumnValue(Operand):
 
     def present(self) -> Bool:
         filled = self.expr.is_not(None)
-        return and_(filled, self.expr != "") if self.kind == "text" else filled
+        return and_(filled, self.expr != "") if self.kind == TEXT else filled
 
     def text(self, op: str, value: str) -> Bool:
-        if self.kind != "text":
+        if self.kind != TEXT:
             raise self._unsupported("text")
         return and_(self.expr.is_not(None), self.dialect.compare_text(self.expr, op, value))
 
     def boolean(self, value: bool) -> Bool:
-        if self.kind != "boolean":
+        if self.kind != FLAG:
             raise self._unsupported("a boolean")
         return and_(self.expr.is_not(None), self.expr == value)
 
     def time(self, op: str, value: datetime) -> Bool:
-        if self.kind != "time":
+        if self.kind != TIME:
             raise self._unsupported("a dateTime")
         return and_(self.expr.is_not(None), _order(self.expr, op, value))
 
 
 def constant(value: str, dialect: SqlDialect) -> ColumnValue:
     """A value every row has (meta.resourceType, a membership's type)."""
-    return ColumnValue(literal(value), dialect, "text")
+    return ColumnValue(literal(value), dialect, TEXT)
 
 
 class Absent(Operand):
@@ -123,7 +124,13 @@ class JsonValue(Operand):
         return self.d.is_kind(self.ref, "null")
 
     def present(self) -> Bool:
-        return self.d.present(self.ref)
+        """Not null, "", [] or {} (RFC 7644 `pr`, as the evaluator defines it)."""
+        d, ref = self.d, self.ref
+        return and_(
+            not_(d.is_kind(ref, "null")),
+            not_(and_(d.is_kind(ref, "string"), d.text(ref) == "")),
+            not_(and_(d.is_kind(ref, "array", "object"), d.is_empty_container(ref))),
+        )
 
     def text(self, op: str, value: str) -> Bool:
         return and_(self.d.is_kind(self.ref, "string"), self.d.compare_text(self.d.text(self.ref), op, value))
@@ -135,7 +142,7 @@ class JsonValue(Operand):
         return self.d.is_kind(self.ref, "true" if value else "false")
 
     def time(self, op: str, value: datetime) -> Bool:
-        key = time_key(value)
+        key = time_text(value)
         if key is None:
             return false()
         text = self.d.text(self.ref)

@@ -25,8 +25,7 @@ from sqlalchemy import (
 )
 
 from adapters.sqlalchemy.query.dialects import Bool, SqlDialect, dialect_for
-from adapters.sqlalchemy.tables import RESOURCE_TABLES, groups, memberships, users
-from domain.model import GROUP, USER
+from adapters.sqlalchemy.storage import STORAGE, Indexed, Related, document_keys, etag
 from domain.query.ast import After, AttrPath, Literal, Sort
 from domain.query.ordering import position_time, position_value, sort_target
 from domain.query.values import FLAG, NUMBER, TEXT, TIME, comparable, sort_kind, time_text
@@ -54,6 +53,19 @@ def _boolean(value: bool) -> Any:
 
 def _time_text(value: Any) -> Literal:
     return None if value is None else time_text(value)
+
+
+def _sort_value(d: SqlDialect, ref: Any, kind: str) -> ColumnElement[Any]:
+    """The JSON value at `ref` in its comparison form as a sort key of `kind` (TEXT, NUMBER,
+    FLAG, TIME): NULL unless it is one; booleans as 0/1. Text keys still need `ordered`."""
+    if kind == FLAG:
+        return case((d.is_kind(ref, "true"), 1), (d.is_kind(ref, "false"), 0))
+    if kind == NUMBER:
+        return case((d.is_kind(ref, "number"), d.number(ref)))
+    text, test = d.text(ref), d.is_kind(ref, "string")
+    if kind == TIME:  # doc_key keeps times as UTC text, "" as "" (no time), non-times as 0
+        test = and_(test, text != "")
+    return case((test, text))
 
 
 @dataclass(frozen=True)
@@ -98,7 +110,8 @@ class SortCompiler:
     """Sort keys of one resource kind ("User" or "Group") on one dialect."""
 
     def __init__(self, kind: str, dialect: SqlDialect | str) -> None:
-        self.kind, self.table = kind, RESOURCE_TABLES[kind]
+        self.kind, self.storage = kind, STORAGE[kind]
+        self.table = self.storage.table
         self.d = dialect_for(dialect) if isinstance(dialect, str) else dialect
 
     def __call__(self, sort: Sort | None) -> SortKey:
@@ -115,45 +128,44 @@ class SortCompiler:
         return position_value(sort_kind(sort_target(sort.path).leaf), after.value)
 
     def _key(self, path: AttrPath, kind: str) -> SortKey:
-        t, name = self.table, path.attribute.name
+        """Where `path` is stored (storage.STORAGE) decides what its key is computed from."""
+        indexed = self.storage.column(path)
+        if indexed is not None:
+            return self._column(indexed)
         if path.schema == "":
-            return self._common(path)
-        if not path.extension:
-            if name == "displayName":
-                return SortKey(t.c.display_name_key, TEXT)
-            if name == "userName" and self.kind == USER:
-                return SortKey(t.c.user_name_key, TEXT)
-            if name == "active" and self.kind == USER:
-                return SortKey(t.c.active, FLAG, load=_flag, bind=_boolean)
-            if (self.kind, name) in ((GROUP, "members"), (USER, "groups")):
-                return self._membership(path)
+            return self._meta(path)
+        related = self.storage.relation(path)
+        if related is not None:
+            return self._membership(path, related)
         return self._json(path, kind)
 
-    def _common(self, path: AttrPath) -> SortKey:
-        t, name = self.table, path.attribute.name
-        if name == "id":
-            return SortKey(t.c.id, TEXT, False)
-        if name == "externalId":
-            return SortKey(t.c.external_id, TEXT)
+    def _column(self, indexed: Indexed) -> SortKey:
+        """An indexed column as it is, so that the order and the keyset ranges use its index."""
+        column = self.table.c[indexed.key]
+        nullable = bool(column.nullable)  # id and the meta times never are
+        if indexed.kind == FLAG:
+            return SortKey(column, FLAG, nullable, load=_flag, bind=_boolean)
+        if indexed.kind == TIME:
+            return SortKey(column, TIME, nullable, _time_text, position_time)
+        return SortKey(column, TEXT, nullable)
+
+    def _meta(self, path: AttrPath) -> SortKey:
+        """meta and those of its sub-attributes without a column."""
         sub = path.sub.name if path.sub else ""
-        if sub in ("created", "lastModified"):
-            column = t.c.created if sub == "created" else t.c.last_modified
-            return SortKey(column, TIME, False, _time_text, position_time)
         if sub == "resourceType":
             return self._text(literal(comparable(path.leaf, self.kind)), nullable=False)
-        if sub == "version":  # the ETag, W/"<version>"
-            return self._text(literal('W/"').concat(cast(t.c.version, String)).concat('"'), nullable=False)
+        if sub == "version":
+            return self._text(etag(self.table), nullable=False)
         return self._text(cast(null(), String))  # meta.location is not stored
 
     def _json(self, path: AttrPath, kind: str) -> SortKey:
         """A value in doc_key, which holds the comparison forms (see mapping.comparison_doc).
         emails too: on PostgreSQL, reading the chosen element from the document is about twice
         as fast as a per-row lookup in user_emails (which serves the filters)."""
-        keys = [path.schema, path.attribute.name] if path.extension else [path.attribute.name]
-        ref = self.d.root(self.table.c.doc_key, keys)
+        ref = self.d.root(self.storage.doc_key, document_keys(path))
 
         def value(element: Any) -> ColumnElement[Any]:
-            return self.d.sort_value(self.d.child(element, path.sub.name) if path.sub else element, kind)
+            return _sort_value(self.d, self.d.child(element, path.sub.name) if path.sub else element, kind)
 
         if not path.attribute.multi_valued:
             expr = value(ref)
@@ -163,26 +175,23 @@ class SortCompiler:
             expr = self.d.chosen_element(ref, value, self.table)
         return self._typed(expr, kind)
 
-    def _membership(self, path: AttrPath) -> SortKey:
+    def _membership(self, path: AttrPath, related: Related) -> SortKey:
         """Members (a group's users) and groups (a user's groups) are listed in id order, so
         the first is the lowest id: its value, its display (the other side's displayName) or
         its type (the same for all)."""
-        m, sub = memberships.c, path.sub.name if path.sub else "value"
-        if self.kind == GROUP:
-            owner, value, other = m.group_id, m.member_id, users
-        else:
-            owner, value, other = m.member_id, m.group_id, groups
-        mine = owner == self.table.c.id
+        sub, value = path.sub.name if path.sub else "value", related.value_column
+        mine = related.owner_column == self.table.c.id
         if sub == "value":
             return self._text(select(func.min(value)).where(mine).correlate(self.table).scalar_subquery())
         if sub == "display":
+            rows, display = related.joined()
             first = (
-                select(other.c.display_name_key).select_from(memberships.join(other, other.c.id == value))
+                select(display).select_from(rows)
                 .where(mine).order_by(value).limit(1).correlate(self.table).scalar_subquery()
             )
             return self._text(first)
         if sub == "type":
-            constant = comparable(path.leaf, USER if self.kind == GROUP else "direct")
+            constant = comparable(path.leaf, related.type)
             return self._text(case((exists().where(mine).correlate(self.table), literal(constant))))
         return self._text(cast(null(), String))  # $ref is not stored
 

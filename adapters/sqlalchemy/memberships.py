@@ -1,0 +1,118 @@
+"""Group memberships in SQL (the MembershipRepository port) on one connection of a unit of work."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Connection, cast, delete, exists, func, literal, select
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+
+from adapters.sqlalchemy.statements import chunks, violated
+from adapters.sqlalchemy.tables import groups, users
+from adapters.sqlalchemy.tables import memberships as m
+from domain.errors import InvalidValue
+from domain.model import GroupRef, MemberRef
+
+
+class SqlMemberships:
+    """Membership rows (group_id, member_id); every call costs what it changes or returns."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._sqlite = conn.dialect.name == "sqlite"
+        self._insert = sqlite_insert if self._sqlite else pg_insert
+
+    def add(self, group_id: str, member_ids: Iterable[str]) -> set[str]:
+        added: set[str] = set()
+        for part in chunks(member_ids):
+            statement = (
+                self._insert(m).values([{"group_id": group_id, "member_id": i} for i in part])
+                .on_conflict_do_nothing().returning(m.c.member_id)
+            )
+            added.update(self._guarded(statement))
+        return added
+
+    def remove(self, group_id: str, member_ids: Iterable[str]) -> set[str]:
+        removed: set[str] = set()
+        for part in chunks(member_ids):
+            statement = (
+                delete(m).where(m.c.group_id == group_id, m.c.member_id.in_(part)).returning(m.c.member_id)
+            )
+            removed.update(self._conn.scalars(statement))
+        return removed
+
+    def replace(self, group_id: str, member_ids: Iterable[str]) -> tuple[set[str], set[str]]:
+        # The wanted ids travel as one JSON array parameter and become rows in SQL, so the
+        # difference is computed by the database at any group size (no parameter limits).
+        wanted = self._id_rows(list(dict.fromkeys(member_ids)))
+        removed = set(self._conn.scalars(
+            delete(m).where(m.c.group_id == group_id, m.c.member_id.not_in(select(wanted.c.value)))
+            .returning(m.c.member_id)
+        ))
+        already = exists().where(m.c.group_id == group_id, m.c.member_id == wanted.c.value)
+        new_rows = select(literal(group_id), wanted.c.value).where(~already).distinct()
+        statement = (
+            self._insert(m).from_select(["group_id", "member_id"], new_rows)
+            .on_conflict_do_nothing().returning(m.c.member_id)
+        )
+        return set(self._guarded(statement)), removed
+
+    def is_member(self, group_id: str, member_id: str) -> bool:
+        found = exists().where(m.c.group_id == group_id, m.c.member_id == member_id)
+        return bool(self._conn.scalar(select(found)))
+
+    def members(self, group_id: str, after: str | None = None, limit: int | None = None) -> list[MemberRef]:
+        query = (
+            select(m.c.member_id, users.c.display_name).join(users, users.c.id == m.c.member_id)
+            .where(m.c.group_id == group_id).order_by(m.c.member_id)
+        )
+        if after is not None:
+            query = query.where(m.c.member_id > after)
+        if limit is not None:
+            query = query.limit(limit)
+        return [MemberRef(member, display) for member, display in self._conn.execute(query)]
+
+    def groups_of(self, member_id: str) -> list[GroupRef]:
+        query = (
+            select(m.c.group_id, groups.c.display_name).join(groups, groups.c.id == m.c.group_id)
+            .where(m.c.member_id == member_id).order_by(m.c.group_id)
+        )
+        return [GroupRef(group, display) for group, display in self._conn.execute(query)]
+
+    def groups_of_many(self, member_ids: Iterable[str]) -> dict[str, list[GroupRef]]:
+        found: dict[str, list[GroupRef]] = {}
+        for part in chunks(member_ids):
+            query = (
+                select(m.c.member_id, m.c.group_id, groups.c.display_name)
+                .join(groups, groups.c.id == m.c.group_id)
+                .where(m.c.member_id.in_(part)).order_by(m.c.member_id, m.c.group_id)
+            )
+            for member, group, display in self._conn.execute(query):
+                found.setdefault(member, []).append(GroupRef(group, display))
+        return found
+
+    def drop_member(self, member_id: str) -> list[str]:
+        statement = delete(m).where(m.c.member_id == member_id).returning(m.c.group_id)
+        return sorted(self._conn.scalars(statement))
+
+    def drop_group(self, group_id: str) -> None:
+        self._conn.execute(delete(m).where(m.c.group_id == group_id))
+
+    def _id_rows(self, ids: list[str]) -> Any:
+        if self._sqlite:
+            return func.json_each(json.dumps(ids)).table_valued("value").alias()
+        ids_json = cast(literal(json.dumps(ids)), JSONB)
+        return func.jsonb_array_elements_text(ids_json).table_valued("value").alias()
+
+    def _guarded(self, statement: Any) -> list[str]:
+        try:
+            return list(self._conn.scalars(statement))
+        except IntegrityError as exc:  # a member deleted since the caller checked it
+            if violated(exc, "foreign key") is None:
+                raise
+            raise InvalidValue("unknown group or member id") from exc
