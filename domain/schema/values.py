@@ -1,0 +1,90 @@
+"""Attribute values by data type (RFC 7643 §2.3, §2.4): each check with the message clients see."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import math
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from domain.schema.attributes import BINARY, BOOLEAN, DATETIME, DECIMAL, INTEGER
+
+
+class BadValue(ValueError):
+    """A value not of its attribute's type; str() is the message for the client."""
+
+
+def boolean(value: Any, strings: bool = True) -> bool:
+    """A JSON boolean (RFC 7643 §2.3.2); with `strings`, "true"/"false" in any case too (Entra
+    sends "False")."""
+    if isinstance(value, bool):
+        return value
+    if strings and isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise BadValue("Not a valid boolean.")
+
+
+def integer(value: Any) -> int:
+    """A JSON integer (RFC 7643 §2.3.4); a boolean is not one."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise BadValue("Not a valid integer.")
+
+
+def decimal(value: Any) -> int | float:
+    """A finite JSON number (RFC 7643 §2.3.3)."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return value
+    raise BadValue("Not a valid number.")
+
+
+def string(value: Any) -> str:
+    """A JSON string (RFC 7643 §2.3.1); references are strings too (§2.3.7)."""
+    if isinstance(value, str):
+        return value
+    raise BadValue("Not a valid string.")
+
+
+def date_time(value: Any) -> str:
+    """An xsd:dateTime (RFC 7643 §2.3.5), kept as the client wrote it once it parses."""
+    text = string(value)
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        raise BadValue("Not a valid xsd:dateTime.") from None
+    return text
+
+
+def binary(value: Any) -> str:
+    """Base64-encoded binary (RFC 7643 §2.3.6), kept as the client wrote it."""
+    text = string(value)
+    try:
+        base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise BadValue("Not valid base64.") from None
+    return text
+
+
+_CHECKS: dict[str, Callable[[Any], Any]] = {
+    INTEGER: integer, DECIMAL: decimal, DATETIME: date_time, BINARY: binary,
+}
+
+
+def scalar(kind: str, value: Any, strings: bool = True) -> Any:
+    """A value of a simple type (RFC 7643 §2.3.1–§2.3.7); `strings` as in `boolean`."""
+    if kind == BOOLEAN:
+        return boolean(value, strings)
+    check: Callable[[Any], Any] = _CHECKS.get(kind, string)
+    return check(value)
+
+
+def elements(value: Any) -> list[Any]:
+    """The values of a multi-valued attribute (RFC 7643 §2.4): a lone object is taken as a
+    one-element list (OneLogin sends `emails` as an object); null elements are dropped (§2.5)."""
+    if isinstance(value, dict):
+        value = [value]
+    if not isinstance(value, list):
+        raise BadValue("Not a valid list.")
+    return [v for v in value if v is not None]
