@@ -36,22 +36,22 @@ def preflight() -> str | None:
     except (ConfigError, SchemaNotCurrent) as err:
         return " ".join(str(err).split())
     except SQLAlchemyError as err:  # unreachable or refusing database: say so, no traceback
-        first = str(err.orig if getattr(err, "orig", None) else err).splitlines()[0]
+        first = str(getattr(err, "orig", None) or err).splitlines()[0]
         return f"cannot use the database: {first}"
     return None
 
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Build one app (one per process: dependency-injector wiring is process-global)."""
-    from adapters.http import errors
-    from adapters.http.routes import discovery, listing, resources
+    from adapters.http import dependencies, errors
+    from adapters.http.routes import blueprints
     from app.containers import Container, backend_of
 
     settings = settings or load_settings()
     registry = build_registry(settings)
     container = Container(settings=settings, registry=registry)
 
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=None)  # an API: no static files route
     app.config["MAX_CONTENT_LENGTH"] = settings.server.max_body_bytes
     if backend_of(settings.database.url) == "sql":
         from adapters.sqlalchemy.migrate import check_current, get_or_create_secret
@@ -68,8 +68,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     container.secret_key.override(providers.Object(app.secret_key))
     errors.register(app)
     if settings.scim.enabled:
-        app.register_blueprint(resources.bp)
-        app.register_blueprint(listing.bp)
-        app.register_blueprint(discovery.bp)
+        dependencies.use(container.http())
+        for bp in blueprints(registry):
+            app.register_blueprint(bp)
     app.extensions["container"] = container
     return app

@@ -1,4 +1,5 @@
-"""The dependency-injection container: adapters chosen by configuration, use cases as factories."""
+"""The dependency-injection container: adapters chosen by configuration, use cases built once per
+process, and the HTTP adapter's dependencies supplied by attribute."""
 
 from __future__ import annotations
 
@@ -6,16 +7,20 @@ from dependency_injector import containers, providers
 
 from adapters.credentials.basic import BasicAuthenticator
 from adapters.http.cursors import Cursors
-from adapters.http.loaders import SchemaValidator
+from adapters.http.dependencies import HttpDependencies, Paging
 from adapters.memory.store import InMemoryTransactions
 from adapters.sqlalchemy.engine import make_engine
 from adapters.sqlalchemy.uow import SqlTransactions
 from adapters.system import Argon2Hasher, SystemClock, UuidGenerator
+from app.settings import Settings
 from domain.capabilities import Capabilities
-from domain.use_cases.groups import CreateGroup, DeleteGroup, ReplaceGroup
-from domain.use_cases.patch import MemberPolicy, PatchResource
-from domain.use_cases.queries import GetResource, ListResources
-from domain.use_cases.users import DeactivateUser, DeleteUser, ProvisionUser, ReplaceUser
+from domain.model import GROUP, USER
+from domain.provisioning.groups import CreateGroup, DeleteGroup, PatchGroup, ReplaceGroup
+from domain.provisioning.membership import MemberPolicy, SyncGroupMembership
+from domain.provisioning.operations import ResourceOperations
+from domain.provisioning.reads import GetResource, SearchResources
+from domain.provisioning.users import DeleteUser, PatchUser, ProvisionUser, ReplaceUser
+from domain.schema.registry import Registry
 
 MEMORY_URL = "memory://"
 
@@ -24,16 +29,20 @@ def backend_of(url: str) -> str:
     return "memory" if url == MEMORY_URL else "sql"
 
 
-class Container(containers.DeclarativeContainer):
-    """One per process (per gunicorn worker), built inside create_app()."""
-
-    wiring_config = containers.WiringConfiguration(
-        modules=["adapters.http.auth", "adapters.http.routes.resources", "adapters.http.routes.listing",
-                 "adapters.http.routes.discovery"]
+def capabilities_of(s: Settings) -> Capabilities:
+    return Capabilities(
+        patch=True, sort=True, pagination_cursor=True, filter_max_results=s.scim.max_results,
+        default_page_size=s.scim.default_count, auth_schemes=(s.scim.auth.type,),
     )
 
-    settings = providers.Dependency()
-    registry = providers.Dependency()
+
+class Container(containers.DeclarativeContainer):
+    """One per process (per gunicorn worker), built inside create_app(). Everything is a
+    singleton: the use cases hold no request state, so nothing is built per request."""
+
+    settings = providers.Dependency(instance_of=Settings)
+    registry = providers.Dependency(instance_of=Registry)
+    secret_key = providers.Dependency(instance_of=str)
 
     # Gateways. Engines connect lazily: nothing is connected before gunicorn forks.
     engine = providers.ThreadSafeSingleton(make_engine, settings.provided.database.url)
@@ -51,43 +60,40 @@ class Container(containers.DeclarativeContainer):
         BasicAuthenticator, settings.provided.scim.auth.username, settings.provided.scim.auth.password
     )
 
-    # What the HTTP adapter reads.
-    policy = providers.Callable(lambda s: s.scim.policy.effective(), settings)
-    paging = providers.Callable(
-        lambda s: {"default_count": s.scim.default_count, "max_results": s.scim.max_results}, settings
+    # Rules read from the settings once.
+    policy = providers.ThreadSafeSingleton(settings.provided.scim.policy.effective.call())
+    paging = providers.ThreadSafeSingleton(
+        Paging, settings.provided.scim.default_count, settings.provided.scim.max_results
     )
-    secret_key = providers.Dependency(instance_of=str)
+    capabilities = providers.ThreadSafeSingleton(capabilities_of, settings)
     cursors = providers.ThreadSafeSingleton(Cursors, secret_key)
-    capabilities = providers.ThreadSafeSingleton(
-        lambda s: Capabilities(
-            patch=True, sort=True, pagination_cursor=True, filter_max_results=s.scim.max_results, default_page_size=s.scim.default_count,
-            auth_schemes=(s.scim.auth.type,),
-        ),
-        settings,
+    members = providers.ThreadSafeSingleton(
+        SyncGroupMembership,
+        providers.Callable(MemberPolicy.of, policy, settings.provided.scim.max_members_per_request),
     )
 
-    # Use cases.
-    provision_user = providers.Factory(
-        ProvisionUser, transactions, registry.provided.user, clock, ids, hasher
+    # Use cases, by resource type.
+    user_operations = providers.ThreadSafeSingleton(
+        ResourceOperations,
+        create=providers.Singleton(ProvisionUser, transactions, registry.provided.user, clock, ids, hasher),
+        replace=providers.Singleton(ReplaceUser, transactions, registry.provided.user, clock, hasher),
+        patch=providers.Singleton(PatchUser, transactions, registry.provided.user, clock, policy, hasher),
+        delete=providers.Singleton(DeleteUser, transactions, clock),
     )
-    replace_user = providers.Factory(ReplaceUser, transactions, registry.provided.user, clock, hasher)
-    deactivate_user = providers.Factory(DeactivateUser, transactions, clock)
-    delete_user = providers.Factory(DeleteUser, transactions, clock)
-    max_member_changes = providers.Callable(lambda s: s.scim.max_members_per_request, settings)
-    create_group = providers.Factory(
-        CreateGroup, transactions, registry.provided.group, clock, ids, max_member_changes
+    group_operations = providers.ThreadSafeSingleton(
+        ResourceOperations,
+        create=providers.Singleton(CreateGroup, transactions, registry.provided.group, clock, ids, members),
+        replace=providers.Singleton(ReplaceGroup, transactions, registry.provided.group, clock, members),
+        patch=providers.Singleton(PatchGroup, transactions, registry.provided.group, clock, policy, members),
+        delete=providers.Singleton(DeleteGroup, transactions, clock),
     )
-    replace_group = providers.Factory(
-        ReplaceGroup, transactions, registry.provided.group, clock, max_member_changes
+    get_resource = providers.ThreadSafeSingleton(GetResource, transactions)
+    search_resources = providers.ThreadSafeSingleton(SearchResources, transactions)
+
+    http = providers.Container(
+        HttpDependencies,
+        registry=registry, policy=policy, paging=paging, capabilities=capabilities, cursors=cursors,
+        authenticator=authenticator,
+        operations=providers.Dict({USER: user_operations, GROUP: group_operations}),
+        get_resource=get_resource, search_resources=search_resources,
     )
-    delete_group = providers.Factory(DeleteGroup, transactions, clock)
-    validator = providers.ThreadSafeSingleton(SchemaValidator, policy)
-    member_policy = providers.Callable(
-        lambda p, cap: MemberPolicy("ignore" if p.unknown_members == "ignore-and-report" else "reject", cap),
-        policy, max_member_changes,
-    )
-    patch_resource = providers.Factory(
-        PatchResource, transactions, registry, clock, hasher, validator, policy, member_policy
-    )
-    get_resource = providers.Factory(GetResource, transactions)
-    list_resources = providers.Factory(ListResources, transactions)

@@ -1,13 +1,11 @@
-"""Entities and value objects: a SCIM resource, its member references and change records."""
+"""Entities and value objects: a SCIM resource, its member references, pages and principals."""
 
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-
-from domain.text import fold
 
 USER, GROUP = "User", "Group"
 
@@ -68,18 +66,6 @@ class Resource:
         self.version += 1
         self.last_modified = now
 
-    def deactivate(self, now: datetime) -> bool:
-        """Set active=false, keeping every other attribute (deactivation is not deletion)."""
-        if self.data.get("active") is False:
-            return False
-        self.data["active"] = False
-        self.touch(now)
-        return True
-
-
-def user_name_key(value: str) -> str:
-    return fold(value)
-
 
 @dataclass(frozen=True, slots=True)
 class MemberRef:
@@ -99,18 +85,6 @@ class GroupRef:
 
 
 @dataclass(frozen=True, slots=True)
-class Change:
-    """What a write did, committed with it; the production issue turns these into the audit trail."""
-
-    principal: str
-    operation: str
-    resource_type: str
-    resource_id: str
-    attributes: tuple[str, ...]
-    at: datetime
-
-
-@dataclass(frozen=True, slots=True)
 class Page:
     """One page of a search: the items and the total number of matches (None when the query
     did not ask for it); `keys` holds each item's sort value for cursor paging."""
@@ -127,16 +101,3 @@ class Principal:
 
     name: str
     scheme: str = "basic"
-
-
-def changed_attributes(before: dict[str, Any], after: dict[str, Any]) -> tuple[str, ...]:
-    """Top-level attribute names whose values differ (for change records)."""
-    keys = set(before) | set(after)
-    return tuple(sorted(k for k in keys if before.get(k) != after.get(k)))
-
-
-@dataclass
-class Changes:
-    """Collected by a unit of work and committed with its transaction."""
-
-    records: list[Change] = field(default_factory=list)

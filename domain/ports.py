@@ -7,11 +7,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Protocol
+from typing import Protocol
 
-from domain.model import Change, GroupRef, MemberRef, Page, Principal, Resource
+from domain.audit import Change
+from domain.model import GroupRef, MemberRef, Page, Principal, Resource
 from domain.query.ast import Query
-from domain.schema.attributes import ResourceType
 
 
 class ResourceRepository(Protocol):
@@ -121,13 +121,6 @@ class Transactions(Protocol):
     BEGIN IMMEDIATE), so concurrent writers queue instead of failing."""
 
     def __call__(self, *, write: bool) -> UnitOfWork: ...
-
-
-class ResourceValidator(Protocol):
-    """Checks a resource's whole attribute set against its schema (types, shapes) and returns it
-    in canonical form; raises InvalidValue. PATCH validates its result with it before commit."""
-
-    def validate(self, rtype: ResourceType, data: dict[str, Any]) -> dict[str, Any]: ...
 
 
 class Clock(Protocol):

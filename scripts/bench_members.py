@@ -11,10 +11,10 @@ with Entra's value list {"op":"remove","path":"members","value":[...]}, each
   - as a full HTTP PATCH (the 200 response lists every member of the group),
   - as HTTP PATCH ?excludedAttributes=members (reported as not honoured when the response still
     lists the members),
-  - through the use case directly (container.patch_resource() with a PatchCommand; no HTTP, no
-    rendering, but the View still reads the member list), and
-  - through the use case without the member-list read (PatchCommand(related=False) where the
-    code has it, else the read is stubbed out here): the store's own work.
+  - through the use case directly (PatchGroup with a PatchCommand; no HTTP, no rendering, but
+    the View still reads the member list), and
+  - through the use case without the member-list read (PatchCommand(related=False)): the
+    store's own work.
 It also times the pieces of the response for the big group (member list read, render, JSON).
 Each change is checked and undone between timed calls (untimed), so every call sees the same
 group size. Figures are printed; nothing is asserted about time.
@@ -23,7 +23,6 @@ group size. Figures are printed; nothing is asserted about time.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import itertools
 import json
 import statistics
@@ -41,10 +40,8 @@ import bench_common as bc  # noqa: E402
 from sqlalchemy import delete, func, insert, select  # noqa: E402
 
 from adapters.sqlalchemy.tables import memberships as m  # noqa: E402
-from domain.model import GROUP  # noqa: E402
 from domain.patch.engine import PatchOp
-from domain.use_cases.common import View  # noqa: E402
-from domain.use_cases.patch import PatchCommand, PatchResource  # noqa: E402
+from domain.provisioning.commands import PatchCommand, View  # noqa: E402
 
 PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 CASES = ("add", "remove (filter ops)", "remove (value list)")
@@ -89,25 +86,12 @@ class Bench:
         return send
 
     def use_case(self, related: bool) -> Callable[[str, str, Sequence[str]], Any]:
-        has_related = "related" in {f.name for f in dataclasses.fields(PatchCommand)}
+        patch = self.container.group_operations().patch
 
         def send(group_id: str, case: str, ids: Sequence[str]) -> Any:
-            command = PatchCommand(bc.USERNAME, GROUP, group_id, patch_ops(case, ids), None)
-            if has_related:
-                command = dataclasses.replace(command, related=related)
-                return self.container.patch_resource()(command)
-            if related:
-                return self.container.patch_resource()(command)
-            return self._without_member_read()(command)
+            return patch(PatchCommand(bc.USERNAME, group_id, patch_ops(case, ids), None, related))
 
         return send
-
-    def _without_member_read(self) -> PatchResource:
-        """PatchResource on transactions whose member list read returns nothing (for code that
-        has no PatchCommand.related): what the PATCH costs the store, minus the response."""
-        c = self.container
-        return PatchResource(_NoMemberRead(c.transactions()), c.registry(), c.clock(), c.hasher(),
-                             c.validator(), c.policy(), c.member_policy())
 
     # -- checking and undoing a change, untimed ---------------------------------------------------
 
@@ -145,29 +129,6 @@ class Bench:
         return bc.Series(lambda ids: send(group_id, case, ids), timed, warm, self.undo(group_id, case))
 
 
-class _NoMemberRead:
-    """Transactions whose units of work answer the member list read with nothing."""
-
-    def __init__(self, tx: Any) -> None:
-        self._tx = tx
-
-    def __call__(self, *, write: bool) -> Any:
-        return _Uow(self._tx(write=write))
-
-
-class _Uow:
-    def __init__(self, uow: Any) -> None:
-        self._uow = uow
-
-    def __enter__(self) -> Any:
-        inner = self._uow.__enter__()
-        inner.memberships.members = lambda *a, **k: []
-        return inner
-
-    def __exit__(self, *exc: Any) -> Any:
-        return self._uow.__exit__(*exc)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     bc.add_url_argument(parser)
@@ -180,17 +141,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=100, help="members per PATCH (default 100)")
     parser.add_argument("--no-explain", action="store_true", help="skip the query plans")
     args = parser.parse_args(argv)
-    sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()})
-    with bc.bench_database(args.url, args.keep) as url:
-        return run(url, sizes, args)
+    return bc.run_on_bench_database(args, run, bc.sizes(args.sizes))
 
 
 def run(url: str, sizes: list[int], args: argparse.Namespace) -> int:
-    dialect = bc.dialect_of(url)
-    print(f"bench_members on {dialect} ({bc.environment(url)}); group sizes {sizes}, "
-          f"{args.batch} members per PATCH")
-    engine = bc.prepare_schema(url)
-    seeder = bc.Seeder(engine)
+    dialect, engine, seeder = bc.start(url, "bench_members",
+                                       f"group sizes {sizes}, {args.batch} members per PATCH")
     ways = ["HTTP, response lists members", "HTTP ?excludedAttributes=members",
             "use case (reads member list)", "use case, no member list read"]
     full_ways = {ways[0], ways[2]}

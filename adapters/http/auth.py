@@ -7,6 +7,7 @@ from dependency_injector.wiring import Provide, inject
 from flask import Response, g
 from flask_httpauth import HTTPBasicAuth
 
+from adapters.http.dependencies import HttpDependencies
 from adapters.http.errors import scim_error
 from domain.model import Principal
 from domain.ports import Authenticator
@@ -16,7 +17,7 @@ basic = HTTPBasicAuth(realm="scim")
 
 @basic.verify_password
 @inject
-def _verify(username: str, password: str, authenticator: Authenticator = Provide["authenticator"]) -> Principal | None:
+def _verify(username: str, password: str, authenticator: Authenticator = Provide[HttpDependencies.authenticator]) -> Principal | None:
     principal = authenticator.authenticate("basic", {"username": username or "", "password": password or ""})
     if principal is not None:
         g.principal = principal

@@ -151,17 +151,3 @@ def _describe(messages: Any, prefix: str = "") -> str:
 def loader_for(rtype: ResourceType, policy: Policy) -> ResourceLoader:
     """One loader per (resource type, policy), built once, never per request."""
     return ResourceLoader(rtype, policy)
-
-
-class SchemaValidator:
-    """The ResourceValidator port, kept while tests/unit/test_projection.py builds the old PATCH
-    use case with it: a resource's attributes by the rules of a POST or PUT body."""
-
-    def __init__(self, policy: Policy | None = None) -> None:
-        self._policy = policy or Policy()
-
-    def validate(self, rtype: ResourceType, data: dict[str, Any]) -> dict[str, Any]:
-        return loader_for(rtype, self._policy).load(data).attributes
-
-
-__all__ = ["Loaded", "ResourceLoader", "SchemaValidator", "loader_for"]

@@ -1,15 +1,20 @@
-"""Reading requests: content type, JSON that PostgreSQL can store, query parameters, If-Match."""
+"""Reading requests: content type, JSON that PostgreSQL can store, query parameters (list and
+search parameters, attributes/excludedAttributes), If-Match and If-None-Match."""
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from flask import request
 from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
 
 from domain.errors import InvalidSyntax, InvalidValue, PreconditionFailed
+from domain.query.projection import Projection, projection
+from domain.schema.attributes import ResourceType
 from domain.text import FORBIDDEN_CHARS
 
 JSON_TYPES = ("application/scim+json", "application/json")
@@ -71,16 +76,6 @@ def json_object() -> dict[str, Any]:
     return value
 
 
-def int_param(name: str, default: int) -> int:
-    raw = request.args.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        return int(raw.strip())
-    except ValueError:
-        raise InvalidValue(f"'{name}' must be an integer, got '{raw[:40]}'") from None
-
-
 def if_match() -> tuple[int, ...] | None:
     """The versions If-Match accepts (RFC 7644 §3.14, RFC 9110 §13.1.1): None when absent or '*'.
     Tags that are not ours can match nothing; if none is ours, the precondition fails."""
@@ -102,3 +97,42 @@ def if_none_match(etag: str) -> bool:
         return True
     want = etag.removeprefix("W/")
     return any(tag.strip().removeprefix("W/") == want for tag in raw.split(","))
+
+
+@dataclass(frozen=True)
+class Params:
+    """The query parameters of a list or search, from the URL or a SearchRequest body; names
+    are matched case-insensitively."""
+
+    values: Mapping[str, Any]
+
+    def text(self, name: str) -> str | None:
+        value = self.values.get(name.lower())
+        if value is None:
+            return None
+        if isinstance(value, list):  # SearchRequest's attributes / excludedAttributes
+            if not all(isinstance(v, str) for v in value):
+                raise InvalidValue(f"'{name}' must be a list of attribute names")
+            return ",".join(value)
+        if not isinstance(value, str):
+            raise InvalidValue(f"'{name}' must be a string")
+        return value
+
+    def integer(self, name: str) -> int | None:
+        value = self.values.get(name.lower())
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            raise InvalidValue(f"'{name}' must be an integer")
+        try:
+            return int(value)
+        except ValueError:
+            raise InvalidValue(f"'{name}' must be an integer, got '{str(value)[:40]}'") from None
+
+    def projection(self, rtype: ResourceType, unknown: str) -> Projection:
+        """attributes / excludedAttributes (RFC 7644 §3.4.2.5, §3.9)."""
+        return projection(rtype, self.text("attributes"), self.text("excludedAttributes"), unknown)
+
+
+def url_params() -> Params:
+    return Params({k.lower(): v for k, v in request.args.items()})

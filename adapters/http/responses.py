@@ -1,15 +1,22 @@
-"""Writing resources: canonical camelCase, `returned` honoured, meta with the URL the client sees."""
+"""Writing responses: resources in canonical camelCase with `returned` honoured and meta holding
+the URL the client sees, list responses, and the headers (ETag, Location, Content-Type)."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from flask import Response, request
+
+from adapters.http import SCIM_PREFIX
+from adapters.http.errors import SCIM_JSON
 from domain.model import GROUP, USER
+from domain.provisioning.commands import View
 from domain.query.projection import EVERYTHING, Projection
 from domain.schema.attributes import Attribute, ResourceType
 from domain.schema.core import EXTERNAL_ID, META
-from domain.use_cases.common import View
 
 LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 
@@ -43,19 +50,20 @@ def _visible(schema: str, attrs: tuple[Attribute, ...], data: dict[str, Any], pr
     return out
 
 
-def _related(view: View, rtype: ResourceType, base_url: str) -> tuple[str, list[dict[str, Any]]] | None:
-    r = view.resource
-    if r.resource_type == USER and view.groups:
-        return "groups", [
-            {"value": g.value, "$ref": f"{base_url}/Groups/{g.value}", "display": g.display, "type": "direct"}
-            for g in view.groups
-        ]
-    if r.resource_type == GROUP and view.members:
-        return "members", [
-            {"value": m.value, "$ref": f"{base_url}/Users/{m.value}", "display": m.display, "type": m.type}
-            for m in view.members
-        ]
-    return None
+def _groups(view: View, base_url: str) -> list[dict[str, Any]]:
+    return [{"value": g.value, "$ref": f"{base_url}/Groups/{g.value}", "display": g.display, "type": "direct"}
+            for g in view.groups or ()]
+
+
+def _members(view: View, base_url: str) -> list[dict[str, Any]]:
+    return [{"value": m.value, "$ref": f"{base_url}/Users/{m.value}", "display": m.display, "type": m.type}
+            for m in view.members or ()]
+
+
+# resource type -> its attribute derived from memberships, and how to write it
+RELATED: dict[str, tuple[str, Callable[[View, str], list[dict[str, Any]]]]] = {
+    USER: ("groups", _groups), GROUP: ("members", _members),
+}
 
 
 def render(view: View, rtype: ResourceType, base_url: str, proj: Projection = EVERYTHING) -> dict[str, Any]:
@@ -64,9 +72,10 @@ def render(view: View, rtype: ResourceType, base_url: str, proj: Projection = EV
     r = view.resource
     core = rtype.schema.id
     data = dict(r.data)
-    related = _related(view, rtype, base_url)
-    if related is not None:
-        data[related[0]] = related[1]
+    name, write = RELATED[rtype.name]
+    values = write(view, base_url)
+    if values:
+        data[name] = values
     exts = {s.id: _visible(s.id, s.attributes, r.data[s.id], proj)
             for s, _ in rtype.extensions if isinstance(r.data.get(s.id), dict)}
     out: dict[str, Any] = {"schemas": [core] + [k for k, v in exts.items() if v], "id": r.id}
@@ -89,8 +98,7 @@ def render(view: View, rtype: ResourceType, base_url: str, proj: Projection = EV
 def wants_related(rtype: ResourceType, proj: Projection) -> bool:
     """Whether a response needs the derived members (Group) or groups (User): when it does not,
     they are never read (a 100k-member group costs what a user costs)."""
-    name = "members" if rtype.name == GROUP else "groups"
-    attr = rtype.schema.attribute(name)
+    attr = rtype.schema.attribute(RELATED[rtype.name][0])
     return attr is not None and proj.wants(rtype.schema.id, attr)
 
 
@@ -102,3 +110,35 @@ def list_response(resources: list[dict[str, Any]], total: int, start_index: int)
         "itemsPerPage": len(resources),
         "Resources": resources,
     }
+
+
+def base_url() -> str:
+    """The SCIM base URL as the client sees it (behind trusted proxies: as they forwarded it)."""
+    return request.url_root.rstrip("/") + SCIM_PREFIX
+
+
+def respond(body: dict[str, Any], status: int = 200, etag: str | None = None,
+            location: str | None = None) -> Response:
+    resp = Response(json.dumps(body, ensure_ascii=False), status=status, mimetype=SCIM_JSON)
+    if etag:
+        resp.headers["ETag"] = etag
+    if location:
+        resp.headers["Location"] = location
+    return resp
+
+
+def empty(status: int, etag: str | None = None) -> Response:
+    """A response without a body (204, 304): no Content-Type either."""
+    resp = Response(status=status)
+    del resp.headers["Content-Type"]
+    if etag:
+        resp.headers["ETag"] = etag
+    return resp
+
+
+def resource_response(view: View, rtype: ResourceType, proj: Projection, status: int = 200) -> Response:
+    """One resource: its body, its ETag, and on 201 its Location (RFC 7644 §3.3)."""
+    base = base_url()
+    body = render(view, rtype, base, proj)
+    location = f"{base}{rtype.endpoint}/{view.resource.id}" if status == 201 else None
+    return respond(body, status, view.resource.etag, location)

@@ -4,11 +4,12 @@ import pytest
 
 from adapters.memory.store import InMemoryTransactions
 from domain.errors import InvalidValue, PreconditionFailed
+from domain.provisioning.commands import DeleteCommand, GetCommand, MemberInput, WriteCommand
+from domain.provisioning.groups import CreateGroup, DeleteGroup, ReplaceGroup
+from domain.provisioning.membership import SyncGroupMembership
+from domain.provisioning.reads import GetResource
+from domain.provisioning.users import DeleteUser, ProvisionUser
 from domain.schema.registry import default_registry
-from domain.use_cases.common import DeleteCommand, MemberInput, WriteCommand
-from domain.use_cases.groups import CreateGroup, DeleteGroup, ReplaceGroup
-from domain.use_cases.queries import GetCommand, GetResource
-from domain.use_cases.users import DeleteUser, ProvisionUser
 from tests.fakes import FixedClock, ReversibleHasher, SequentialIds
 
 REG = default_registry()
@@ -27,13 +28,13 @@ def env():
 def create(env, name="G", members=()):
     tx, clock, ids, _ = env
     cmd = WriteCommand("idp", {"displayName": name}, members=tuple(MemberInput(m, t) for m, t in members))
-    return CreateGroup(tx, REG.group, clock, ids)(cmd)
+    return CreateGroup(tx, REG.group, clock, ids, SyncGroupMembership())(cmd)
 
 
 def replace(env, gid, members, version=None, name="G"):
     tx, clock, _, _ = env
     ms = None if members is None else tuple(MemberInput(m) for m in members)
-    return ReplaceGroup(tx, REG.group, clock)(WriteCommand("idp", {"displayName": name}, gid, None, ms, version))
+    return ReplaceGroup(tx, REG.group, clock, SyncGroupMembership())(WriteCommand("idp", {"displayName": name}, gid, None, ms, version))
 
 
 class TestGroups:

@@ -38,6 +38,8 @@ def test_the_domain_imports_no_framework_and_no_outer_layer(path: Path) -> None:
     ("adapters/sqlalchemy", "adapters.http"),
     ("adapters/memory", "adapters.http"),
     ("adapters/memory", "adapters.sqlalchemy"),
+    ("adapters/credentials", "adapters.http"),
+    ("adapters/credentials", "adapters.sqlalchemy"),
 ])
 def test_http_and_storage_adapters_do_not_import_each_other(package: str, forbidden: str) -> None:
     for path in files(package):
@@ -48,4 +50,16 @@ def test_http_and_storage_adapters_do_not_import_each_other(package: str, forbid
 def test_no_adapter_imports_the_composition_root() -> None:
     for path in files("adapters"):
         bad = {n for n in imported_roots(path) if n == "app" or n.startswith("app.")}
+        assert not bad, f"{path.relative_to(ROOT)} imports {bad}"
+
+
+@pytest.mark.parametrize(("package", "forbidden"), [
+    ("domain/schema", "domain.query"),  # the schema is data: the query language reads it, not back
+    ("domain/schema", "domain.provisioning"),
+    ("domain/query", "domain.provisioning"),
+    ("domain/patch", "domain.provisioning"),
+])
+def test_inner_domain_packages_do_not_import_the_use_cases_or_later_layers(package: str, forbidden: str) -> None:
+    for path in files(package):
+        bad = {n for n in imported_roots(path) if n == forbidden or n.startswith(forbidden + ".")}
         assert not bad, f"{path.relative_to(ROOT)} imports {bad}"

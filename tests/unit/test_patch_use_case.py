@@ -1,4 +1,4 @@
-"""PatchResource on the in-memory adapters: validation before commit, all-or-nothing, versions,
+"""PatchUser and PatchGroup on the in-memory adapters: validation before commit, all-or-nothing, versions,
 passwords, and group members through the membership port."""
 
 from __future__ import annotations
@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from adapters.http.loaders import SchemaValidator
 from adapters.memory.store import InMemoryTransactions
 from domain.errors import (
     DomainError,
@@ -21,13 +20,13 @@ from domain.errors import (
 from domain.idp.policy import Policy
 from domain.model import GROUP, USER
 from domain.patch.engine import PatchOp
+from domain.provisioning.commands import GetCommand, MemberInput, PatchCommand, View, WriteCommand
+from domain.provisioning.groups import CreateGroup, PatchGroup
+from domain.provisioning.membership import MemberPolicy, SyncGroupMembership
+from domain.provisioning.reads import GetResource
+from domain.provisioning.users import PatchUser, ProvisionUser
 from domain.schema.core import ENTERPRISE_USER_SCHEMA as ENT
 from domain.schema.registry import default_registry
-from domain.use_cases.common import MemberInput, View, WriteCommand
-from domain.use_cases.groups import CreateGroup
-from domain.use_cases.patch import MemberPolicy, PatchCommand, PatchResource
-from domain.use_cases.queries import GetCommand, GetResource
-from domain.use_cases.users import ProvisionUser
 from tests.fakes import FixedClock, ReversibleHasher, SequentialIds
 
 REG = default_registry()
@@ -53,12 +52,16 @@ class Env:
 
     def group(self, name: str = "Staff", members: tuple[str, ...] = ()):
         cmd = WriteCommand("idp", {"displayName": name}, members=tuple(MemberInput(m) for m in members))
-        return CreateGroup(self.tx, REG.group, self.clock, self.ids)(cmd).resource
+        return CreateGroup(self.tx, REG.group, self.clock, self.ids, SyncGroupMembership())(cmd).resource
 
     def patch(self, kind: str, rid: str, *ops: PatchOp, version: int | None = None,
               policy: Policy | None = None, members: MemberPolicy | None = None) -> View:
-        use_case = PatchResource(self.tx, REG, self.clock, self.hasher, SchemaValidator(), policy, members)
-        return use_case(PatchCommand("idp", kind, rid, tuple(ops), version))
+        policy = policy or Policy()
+        if kind == USER:
+            use_case: PatchUser | PatchGroup = PatchUser(self.tx, REG.user, self.clock, policy, self.hasher)
+        else:
+            use_case = PatchGroup(self.tx, REG.group, self.clock, policy, SyncGroupMembership(members))
+        return use_case(PatchCommand("idp", rid, tuple(ops), version))
 
     def get(self, kind: str, rid: str) -> View:
         return GetResource(self.tx)(GetCommand("idp", kind, rid))

@@ -8,12 +8,24 @@ from typing import Any
 
 import pytest
 
-from adapters.http.loaders import SchemaValidator
 from adapters.http.responses import render, wants_related
 from adapters.memory.store import InMemoryTransactions, InMemoryUnitOfWork
 from domain.errors import InvalidValue
+from domain.idp.policy import Policy
 from domain.model import GROUP, USER
 from domain.patch.engine import PatchOp
+from domain.provisioning.commands import (
+    GetCommand,
+    MemberInput,
+    PatchCommand,
+    SearchCommand,
+    View,
+    WriteCommand,
+)
+from domain.provisioning.groups import CreateGroup, PatchGroup, ReplaceGroup
+from domain.provisioning.membership import SyncGroupMembership
+from domain.provisioning.reads import GetResource, SearchResources
+from domain.provisioning.users import PatchUser, ProvisionUser, ReplaceUser
 from domain.query.ast import Query
 from domain.query.projection import EVERYTHING, Projection, projection
 from domain.schema.attributes import ALWAYS, REQUEST, Attribute, Schema
@@ -26,11 +38,6 @@ from domain.schema.core import (
     USER_SCHEMA,
 )
 from domain.schema.registry import default_registry
-from domain.use_cases.common import MemberInput, View, WriteCommand
-from domain.use_cases.groups import CreateGroup, ReplaceGroup
-from domain.use_cases.patch import PatchCommand, PatchResource
-from domain.use_cases.queries import GetCommand, GetResource, ListCommand, ListResources
-from domain.use_cases.users import ProvisionUser, ReplaceUser
 from tests.fakes import FixedClock, ReversibleHasher, SequentialIds
 
 ENT = ENTERPRISE_USER_SCHEMA
@@ -401,7 +408,7 @@ class Store:
 
     def group(self, name: str, members: tuple[str, ...]) -> str:
         cmd = WriteCommand("idp", {"displayName": name}, members=tuple(MemberInput(m) for m in members))
-        return CreateGroup(self.tx, GROUPS, self.clock, self.ids)(cmd).resource.id
+        return CreateGroup(self.tx, GROUPS, self.clock, self.ids, SyncGroupMembership())(cmd).resource.id
 
 
 @pytest.fixture
@@ -437,26 +444,26 @@ class TestGetResourcePushdown:
         assert store.tx.reads() == 0
 
 
-class TestListResourcesPushdown:
+class TestSearchResourcesPushdown:
     def test_groups_without_related_read_no_members(self, store):
-        result = ListResources(store.tx)(ListCommand("idp", GROUP, Query(count=100), related=False))
+        result = SearchResources(store.tx)(SearchCommand("idp", GROUP, Query(count=100), related=False))
         assert {v.resource.id for v in result.views} == {store.staff, store.empty}
         assert all(v.members is None for v in result.views)
         assert store.tx.reads() == 0
 
     def test_a_page_of_one_group_with_related_reads_its_members_once(self, store):
-        result = ListResources(store.tx)(ListCommand("idp", GROUP, Query(count=1), related=True))
+        result = SearchResources(store.tx)(SearchCommand("idp", GROUP, Query(count=1), related=True))
         assert [v.resource.id for v in result.views] == [store.staff]
         assert {m.value for m in result.views[0].members} == {store.ann, store.bob}
         assert store.tx.calls["members"] == 1 and store.tx.reads() == 1
 
     def test_users_without_related_read_no_groups(self, store):
-        result = ListResources(store.tx)(ListCommand("idp", USER, Query(count=100), related=False))
+        result = SearchResources(store.tx)(SearchCommand("idp", USER, Query(count=100), related=False))
         assert len(result.views) == 3
         assert store.tx.reads() == 0
 
     def test_a_page_of_users_with_related_reads_their_groups_in_one_call(self, store):
-        result = ListResources(store.tx)(ListCommand("idp", USER, Query(count=100), related=True))
+        result = SearchResources(store.tx)(SearchCommand("idp", USER, Query(count=100), related=True))
         by_id = {v.resource.id: v for v in result.views}
         assert [g.value for g in by_id[store.ann].groups] == [store.staff]
         assert by_id[store.cid].groups == []
@@ -465,8 +472,12 @@ class TestListResourcesPushdown:
 
 class TestWriteUseCasesPushdown:
     def patch(self, store: Store, kind: str, rid: str, related: bool, *ops: PatchOp) -> View:
-        use_case = PatchResource(store.tx, REG, store.clock, ReversibleHasher(), SchemaValidator())
-        return use_case(PatchCommand("idp", kind, rid, ops, related=related))
+        use_case: PatchUser | PatchGroup
+        if kind == USER:
+            use_case = PatchUser(store.tx, USERS, store.clock, Policy(), ReversibleHasher())
+        else:
+            use_case = PatchGroup(store.tx, GROUPS, store.clock, Policy(), SyncGroupMembership())
+        return use_case(PatchCommand("idp", rid, ops, related=related))
 
     @pytest.mark.parametrize("related, reads", [(False, 0), (True, 1)])
     def test_patching_a_group(self, store, related, reads):
@@ -484,14 +495,14 @@ class TestWriteUseCasesPushdown:
     @pytest.mark.parametrize("related, reads", [(False, 0), (True, 1)])
     def test_creating_a_group(self, store, related, reads):
         cmd = WriteCommand("idp", {"displayName": "New"}, members=(MemberInput(store.ann),), related=related)
-        CreateGroup(store.tx, GROUPS, store.clock, store.ids)(cmd)
+        CreateGroup(store.tx, GROUPS, store.clock, store.ids, SyncGroupMembership())(cmd)
         assert store.tx.reads() == reads
 
     @pytest.mark.parametrize("related, reads", [(False, 0), (True, 1)])
     def test_replacing_a_group(self, store, related, reads):
         cmd = WriteCommand("idp", {"displayName": "Staff"}, store.staff, None, (MemberInput(store.cid),),
                            related=related)
-        ReplaceGroup(store.tx, GROUPS, store.clock)(cmd)
+        ReplaceGroup(store.tx, GROUPS, store.clock, SyncGroupMembership())(cmd)
         assert store.tx.reads() == reads
 
     @pytest.mark.parametrize("related, reads", [(False, 0), (True, 1)])

@@ -4,16 +4,12 @@ import pytest
 
 from adapters.memory.store import InMemoryTransactions
 from domain.errors import InvalidValue, NotFound, PreconditionFailed, Uniqueness
+from domain.idp.policy import Policy
+from domain.patch.engine import PatchOp
+from domain.provisioning.commands import DeleteCommand, GetCommand, PatchCommand, WriteCommand
+from domain.provisioning.reads import GetResource
+from domain.provisioning.users import DeleteUser, PatchUser, ProvisionUser, ReplaceUser
 from domain.schema.registry import default_registry
-from domain.use_cases.common import DeleteCommand, WriteCommand
-from domain.use_cases.queries import GetCommand, GetResource
-from domain.use_cases.users import (
-    DeactivateCommand,
-    DeactivateUser,
-    DeleteUser,
-    ProvisionUser,
-    ReplaceUser,
-)
 from tests.fakes import FixedClock, ReversibleHasher, SequentialIds
 
 REG = default_registry()
@@ -115,18 +111,48 @@ class TestReplaceUser:
             replace(tx, clock, "nope", userName="a")
 
 
+def deactivate(tx, clock, user_id, active=False):
+    """What Okta and Entra send to deactivate (or reactivate) a user: PATCH replace active."""
+    use_case = PatchUser(tx, REG.user, clock, Policy(), ReversibleHasher())
+    ops = (PatchOp("replace", "active", active, True),)
+    return use_case(PatchCommand("idp", user_id, ops)).resource
+
+
 class TestDeactivateAndDelete:
     def test_deactivation_keeps_the_user_and_its_data(self, tx, clock):
         user = provision(tx, clock, userName="a", displayName="A", active=True)
-        view = DeactivateUser(tx, clock)(DeactivateCommand("idp", user.id))
-        assert view.resource.data == {"userName": "a", "displayName": "A", "active": False}
+        resource = deactivate(tx, clock, user.id)
+        assert resource.data == {"userName": "a", "displayName": "A", "active": False}
         assert GetResource(tx)(GetCommand("idp", "User", user.id)).resource.active is False
 
     def test_deactivating_twice_changes_nothing_the_second_time(self, tx, clock):
         user = provision(tx, clock, userName="a", active=True)
-        first = DeactivateUser(tx, clock)(DeactivateCommand("idp", user.id)).resource
-        second = DeactivateUser(tx, clock)(DeactivateCommand("idp", user.id)).resource
+        first = deactivate(tx, clock, user.id)
+        second = deactivate(tx, clock, user.id)
         assert first.version == second.version == 2
+        assert [c.operation for c in tx.store.changes] == ["create", "deactivate"]
+
+    def test_deactivation_and_reactivation_are_recorded_as_such_by_patch(self, tx, clock):
+        user = provision(tx, clock, userName="a", active=True)
+        deactivate(tx, clock, user.id)
+        deactivate(tx, clock, user.id, active=True)
+        ops = [(c.operation, c.attributes) for c in tx.store.changes]
+        assert ops == [("create", ("active", "userName")), ("deactivate", ("active",)),
+                       ("reactivate", ("active",))]
+
+    def test_deactivation_by_put_is_recorded_as_such_and_other_puts_as_replace(self, tx, clock):
+        user = provision(tx, clock, userName="a", active=True)
+        replace(tx, clock, user.id, userName="a", active=False)
+        replace(tx, clock, user.id, userName="a", displayName="A")  # active kept: not a lifecycle change
+        replace(tx, clock, user.id, userName="a", active=True)
+        assert [c.operation for c in tx.store.changes] == ["create", "deactivate", "replace", "reactivate"]
+
+    def test_a_first_active_false_is_a_deactivation_but_removing_active_is_not(self, tx, clock):
+        user = provision(tx, clock, userName="a")
+        deactivate(tx, clock, user.id)
+        PatchUser(tx, REG.user, clock, Policy(), ReversibleHasher())(
+            PatchCommand("idp", user.id, (PatchOp("remove", "active"),)))
+        assert [c.operation for c in tx.store.changes] == ["create", "deactivate", "patch"]
 
     def test_a_deleted_user_is_gone(self, tx, clock):
         user = provision(tx, clock, userName="a")

@@ -9,16 +9,14 @@ from typing import Any
 from dependency_injector.wiring import Provide, inject
 from flask import Blueprint, Response
 
-from adapters.http import SCIM_PREFIX
 from adapters.http.cursors import CURSOR_TIMEOUT
-from adapters.http.responses import list_response
-from adapters.http.routes.resources import base_url, respond
+from adapters.http.dependencies import HttpDependencies
+from adapters.http.responses import base_url, list_response, respond
 from domain.capabilities import Capabilities
 from domain.errors import NotFound
 from domain.schema.attributes import Attribute, ResourceType, Schema
 from domain.schema.registry import Registry
 
-bp = Blueprint("scim_discovery", __name__, url_prefix=SCIM_PREFIX)
 SPC_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"
 RT_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:ResourceType"
 SCHEMA_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Schema"
@@ -28,9 +26,8 @@ _AUTH = {
 }
 
 
-@bp.get("/ServiceProviderConfig")
 @inject
-def service_provider_config(caps: Capabilities = Provide["capabilities"]) -> Response:
+def service_provider_config(caps: Capabilities = Provide[HttpDependencies.capabilities]) -> Response:
     body = {
         "schemas": [SPC_SCHEMA],
         "documentationUri": "https://www.rfc-editor.org/rfc/rfc7644",
@@ -88,33 +85,38 @@ def _schema(s: Schema) -> dict[str, Any]:
     }
 
 
-@bp.get("/ResourceTypes")
 @inject
-def resource_types(registry: Registry = Provide["registry"]) -> Response:
+def resource_types(registry: Registry = Provide[HttpDependencies.registry]) -> Response:
     items = [_resource_type(t) for t in registry.types]
     return respond(list_response(items, len(items), 1))
 
 
-@bp.get("/ResourceTypes/<name>")
 @inject
-def resource_type(name: str, registry: Registry = Provide["registry"]) -> Response:
+def resource_type(name: str, registry: Registry = Provide[HttpDependencies.registry]) -> Response:
     for t in registry.types:
         if t.name.lower() == name.lower():
             return respond(_resource_type(t))
     raise NotFound(f"resource type {name} not found")
 
 
-@bp.get("/Schemas")
 @inject
-def schemas(registry: Registry = Provide["registry"]) -> Response:
+def schemas(registry: Registry = Provide[HttpDependencies.registry]) -> Response:
     items = [_schema(s) for s in registry.schemas()]
     return respond(list_response(items, len(items), 1))
 
 
-@bp.get("/Schemas/<path:urn>")
 @inject
-def schema(urn: str, registry: Registry = Provide["registry"]) -> Response:
+def schema(urn: str, registry: Registry = Provide[HttpDependencies.registry]) -> Response:
     for s in registry.schemas():
         if s.id.lower() == urn.lower():
             return respond(_schema(s))
     raise NotFound(f"schema {urn} not found")
+
+
+def register(bp: Blueprint) -> None:
+    """The discovery endpoints (RFC 7644 §4), open without credentials."""
+    bp.add_url_rule("/ServiceProviderConfig", view_func=service_provider_config)
+    bp.add_url_rule("/ResourceTypes", view_func=resource_types)
+    bp.add_url_rule("/ResourceTypes/<name>", view_func=resource_type)
+    bp.add_url_rule("/Schemas", view_func=schemas)
+    bp.add_url_rule("/Schemas/<path:urn>", view_func=schema)

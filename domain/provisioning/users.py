@@ -1,20 +1,23 @@
-"""User use cases: provision, replace, deactivate, delete (RFC 7644 §3.3, §3.5.1, §3.6)."""
+"""User use cases: provision, replace, patch, delete (RFC 7644 §3.3, §3.5, §3.6). Deactivation
+(`active` turned off by PUT or PATCH, as Okta and Entra do it) keeps the user and all its data,
+and is recorded as the lifecycle event it is."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Any
 
-from domain.model import USER, Change, Resource, changed_attributes
-from domain.ports import Clock, IdGenerator, PasswordHasher, Transactions
+from domain.audit import CREATE, DELETE, REPLACE, changed_attributes, lifecycle
+from domain.errors import InvalidValue
+from domain.idp.policy import Policy
+from domain.model import USER, Resource
+from domain.patch.engine import PatchResult
+from domain.ports import Clock, IdGenerator, PasswordHasher, Transactions, UnitOfWork
+from domain.provisioning.commands import DeleteCommand, View, WriteCommand
+from domain.provisioning.patching import PatchResource
+from domain.provisioning.views import view_of
+from domain.provisioning.writes import check_version, commit_update, record_and_commit
 from domain.schema.attributes import ResourceType
-from domain.use_cases.common import (
-    DeleteCommand,
-    View,
-    WriteCommand,
-    check_immutable,
-    check_required,
-    check_version,
-)
+from domain.schema.rules import check_immutable, check_required
 
 
 class ProvisionUser:
@@ -32,8 +35,7 @@ class ProvisionUser:
         with self._tx(write=True) as uow:
             uow.users.add(user)
             names = changed_attributes({}, user.data) + (("password",) if hashed else ())
-            uow.record(Change(cmd.principal, "create", USER, user.id, names, now))
-            uow.commit()
+            record_and_commit(uow, cmd.principal, CREATE, user, names)
         return View(user, groups=[])
 
 
@@ -58,13 +60,11 @@ class ReplaceUser:
             check_immutable(self._rtype, user.data, new)
             names = changed_attributes(user.data, new) + (("password",) if hashed else ())
             if names:
+                operation = lifecycle(REPLACE, user.data, new)
                 user.data = new
                 user.password_hash = hashed or user.password_hash
-                user.touch(self._clock.now())
-                uow.users.save(user, user.version - 1)  # compare-and-set on the version read
-                uow.record(Change(cmd.principal, "replace", USER, user.id, names, user.last_modified))
-                uow.commit()
-            return View(user, groups=uow.memberships.groups_of(user.id) if cmd.related else None)
+                commit_update(uow, user, cmd.principal, operation, names, self._clock.now())
+            return view_of(uow, user, cmd.related)
 
     def _new_hash(self, stored: str | None, password: str | None) -> str | None:
         """A hash for a new password; None when absent or equal to the stored one (Okta's PUT
@@ -74,26 +74,29 @@ class ReplaceUser:
         return self._hasher.hash(password)
 
 
-@dataclass(frozen=True)
-class DeactivateCommand:
-    principal: str
-    resource_id: str
+class PatchUser(PatchResource):
+    """PATCH a user; a new `password` is hashed, never stored as given."""
 
+    def __init__(self, tx: Transactions, rtype: ResourceType, clock: Clock, policy: Policy,
+                 hasher: PasswordHasher) -> None:
+        super().__init__(tx, rtype, clock, policy)
+        self._hasher = hasher
 
-class DeactivateUser:
-    """Set active=false and keep the user and all its data (deactivation is not deletion)."""
+    def _operation(self, before: dict[str, Any], after: dict[str, Any]) -> str:
+        return lifecycle(super()._operation(before, after), before, after)
 
-    def __init__(self, tx: Transactions, clock: Clock) -> None:
-        self._tx, self._clock = tx, clock
+    def _take_beside(self, data: dict[str, Any]) -> str | None:
+        password = data.pop("password", None)
+        if password is not None and not isinstance(password, str):
+            raise InvalidValue("'password' must be a string")
+        return password
 
-    def __call__(self, cmd: DeactivateCommand) -> View:
-        with self._tx(write=True) as uow:
-            user = uow.users.get(cmd.resource_id)
-            if user.deactivate(self._clock.now()):
-                uow.users.save(user, user.version - 1)  # compare-and-set on the version read
-                uow.record(Change(cmd.principal, "deactivate", USER, user.id, ("active",), user.last_modified))
-                uow.commit()
-            return View(user, groups=uow.memberships.groups_of(user.id))
+    def _apply_beside(self, uow: UnitOfWork, resource: Resource, result: PatchResult,
+                      beside: Any) -> tuple[str, ...]:
+        if beside is None:
+            return ()
+        resource.password_hash = self._hasher.hash(beside)
+        return ("password",)
 
 
 class DeleteUser:
@@ -111,6 +114,5 @@ class DeleteUser:
             groups = uow.memberships.drop_member(user.id)
             uow.groups.touch_many(groups, now)
             uow.users.delete(user.id)
-            uow.record(Change(cmd.principal, "delete", USER, user.id, (), now))
-            uow.commit()
-
+            user.last_modified = now
+            record_and_commit(uow, cmd.principal, DELETE, user, ())

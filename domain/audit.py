@@ -1,0 +1,42 @@
+"""Change records: what every write did, by whom, committed in the same transaction. They are
+the audit trail and the outbox later features read; lifecycle changes are named as such."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+CREATE, REPLACE, PATCH, DELETE = "create", "replace", "patch", "delete"
+DEACTIVATE, REACTIVATE = "deactivate", "reactivate"
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One write: who (the credential's name), what operation, on which resource, which
+    top-level attributes changed, and when."""
+
+    principal: str
+    operation: str
+    resource_type: str
+    resource_id: str
+    attributes: tuple[str, ...]
+    at: datetime
+
+
+def changed_attributes(before: dict[str, Any], after: dict[str, Any]) -> tuple[str, ...]:
+    """Top-level attribute names whose values differ."""
+    keys = set(before) | set(after)
+    return tuple(sorted(k for k in keys if before.get(k) != after.get(k)))
+
+
+def lifecycle(operation: str, before: dict[str, Any], after: dict[str, Any]) -> str:
+    """An update that turns `active` off is a deactivation, one that turns it back on a
+    reactivation (the events an application behind the service acts on: revoke sessions,
+    restore access); any other update keeps its `operation`."""
+    was, now = before.get("active"), after.get("active")
+    if now is False and was is not False:
+        return DEACTIVATE
+    if was is False and now is True:
+        return REACTIVATE
+    return operation

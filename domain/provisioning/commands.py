@@ -1,0 +1,85 @@
+"""What the provisioning use cases take and return: frozen commands of primitives, and views."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from domain.model import GroupRef, MemberRef, Resource
+from domain.patch.engine import PatchOp
+from domain.query.ast import Query
+
+Versions = int | tuple[int, ...] | None  # If-Match: one version, any of several, or no condition
+
+
+@dataclass(frozen=True)
+class View:
+    """A resource with what is derived from memberships: a user's groups, a group's members."""
+
+    resource: Resource
+    groups: list[GroupRef] | None = None
+    members: list[MemberRef] | None = None
+
+
+@dataclass(frozen=True)
+class MemberInput:
+    """A member as a client sent it: the id, and its type when given (RFC 7643 §4.2)."""
+
+    value: str
+    type: str | None = None
+
+
+@dataclass(frozen=True)
+class WriteCommand:
+    """POST or PUT of a whole resource. `attributes` is canonical (validated at the edge), without
+    readOnly attributes; `members` is None when the body had no members attribute."""
+
+    principal: str
+    attributes: dict[str, Any]
+    resource_id: str | None = None
+    password: str | None = None
+    members: tuple[MemberInput, ...] | None = None
+    expected_version: Versions = None
+    related: bool = True  # whether the response needs the user's groups / the group's members
+
+
+@dataclass(frozen=True)
+class PatchCommand:
+    """PATCH (RFC 7644 §3.5.2): the operations of one request, applied all or none."""
+
+    principal: str
+    resource_id: str
+    operations: tuple[PatchOp, ...]
+    expected_version: Versions = None
+    related: bool = True
+
+
+@dataclass(frozen=True)
+class DeleteCommand:
+    principal: str
+    resource_id: str
+    expected_version: Versions = None
+
+
+@dataclass(frozen=True)
+class GetCommand:
+    principal: str
+    resource_type: str
+    resource_id: str
+    related: bool = True
+
+
+@dataclass(frozen=True)
+class SearchCommand:
+    principal: str
+    resource_type: str
+    query: Query
+    related: bool = True
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    views: list[View]
+    total: int | None
+    start_index: int
+    keys: list[Any] | None = None  # each item's sort value, for cursor paging

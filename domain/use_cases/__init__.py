@@ -1,1 +1,0 @@
-"""Use cases: one small class per verb; ports come through the constructor, commands are frozen."""
