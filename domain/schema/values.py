@@ -35,7 +35,11 @@ def integer(value: Any) -> int:
 
 def decimal(value: Any) -> int | float:
     """A finite JSON number (RFC 7643 §2.3.3)."""
-    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+    if isinstance(value, bool):
+        raise BadValue("Not a valid number.")
+    if isinstance(value, int):  # every integer is finite (math.isfinite overflows past 1e308)
+        return value
+    if isinstance(value, float) and math.isfinite(value):
         return value
     raise BadValue("Not a valid number.")
 
