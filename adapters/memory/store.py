@@ -55,7 +55,8 @@ class InMemoryResources:
 
     def __init__(self, store: InMemoryStore, kind: str, undo: _Undo) -> None:
         self._store, self._kind, self._undo = store, kind, undo
-        self._items = store.users if kind == USER else store.groups
+        self._items: dict[str, Resource] = getattr(store, _ITEMS[kind])
+        self._unique_name = kind in _UNIQUE_USER_NAME
 
     def get(self, resource_id: str) -> Resource:
         try:
@@ -95,11 +96,7 @@ class InMemoryResources:
         if old is None:
             raise NotFound(f"{self._kind} {resource_id} not found")
         # memberships go with their user or group, as the SQL store's foreign keys cascade
-        memberships = InMemoryMemberships(self._store, self._undo)
-        if self._kind == USER:
-            memberships.drop_member(resource_id)
-        else:
-            memberships.drop_group(resource_id)
+        _CASCADE[self._kind](InMemoryMemberships(self._store, self._undo), resource_id)
         self._release_name(old)
 
         def restore() -> None:
@@ -141,21 +138,20 @@ class InMemoryResources:
                 self.save(new)
 
     def _related(self, r: Resource, name: str) -> list[dict[str, Any]]:
-        s = self._store
-        if name == "members" and r.resource_type == GROUP:
-            return [{"value": m, "type": USER, "display": s.users[m].display_name if m in s.users else None}
-                    for m in s.members.get(r.id, ())]
-        if name == "groups" and r.resource_type == USER:
-            return [{"value": g, "type": "direct", "display": s.groups[g].display_name if g in s.groups else None}
-                    for g in s.member_of.get(r.id, ())]
-        return []
+        """The derived attribute `name` (a group's members, a user's groups) as filters see it."""
+        if _RELATED.get(r.resource_type, (None,))[0] != name:
+            return []
+        _, links, others, kind = _RELATED[r.resource_type]
+        s, items = self._store, getattr(self._store, others)
+        return [{"value": i, "type": kind, "display": items[i].display_name if i in items else None}
+                for i in getattr(s, links).get(r.id, ())]
 
     def _related_in_order(self, r: Resource, name: str) -> list[dict[str, Any]]:
         """`_related` in id order: the order the responses list members and groups in."""
         return sorted(self._related(r, name), key=lambda e: e["value"])
 
     def _claim_name(self, r: Resource) -> None:
-        if self._kind != USER or not isinstance(r.user_name, str):
+        if not self._unique_name or not isinstance(r.user_name, str):
             return
         key, holder = fold(r.user_name), None
         holder = self._store.user_names.get(key)
@@ -164,7 +160,7 @@ class InMemoryResources:
         self._store.user_names[key] = r.id
 
     def _release_name(self, r: Resource) -> None:
-        if self._kind == USER and isinstance(r.user_name, str):
+        if self._unique_name and isinstance(r.user_name, str):
             self._store.user_names.pop(fold(r.user_name), None)
 
 
@@ -229,6 +225,16 @@ class InMemoryMemberships:
 
     def drop_group(self, group_id: str) -> None:
         self.remove(group_id, list(self._s.members.get(group_id, set())))
+
+
+# resource type -> where its items live, what goes with a deleted one (as the SQL store's foreign
+# keys cascade), and its derived attribute: (name, links by id, the linked items, their type)
+_ITEMS = {USER: "users", GROUP: "groups"}
+_UNIQUE_USER_NAME = frozenset({USER})
+_CASCADE: dict[str, Callable[[InMemoryMemberships, str], object]] = {
+    USER: InMemoryMemberships.drop_member, GROUP: InMemoryMemberships.drop_group,
+}
+_RELATED = {GROUP: ("members", "members", "users", USER), USER: ("groups", "member_of", "groups", "direct")}
 
 
 class InMemoryUnitOfWork:
