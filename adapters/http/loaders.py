@@ -101,7 +101,7 @@ class ResourceLoader:
             raise InvalidValue(problems[0])
         password, members = data.pop("password", None), data.pop("members", None)
         member_inputs = None
-        if self._rtype.name == "Group" and members is not None:
+        if self._rtype.memberships == "members" and members is not None:
             member_inputs = tuple(_member(m) for m in members)
         return Loaded(data, password, member_inputs, envelope.get("id"), tuple(envelope.get("schemas", ())))
 

@@ -116,7 +116,7 @@ class PatchEngine:
             if op == "remove" or value != resource_id:
                 raise Mutability("'id' is readOnly")
             return  # Okta renames a group with {"id": ..., "displayName": ...}: an equal id is ignored
-        if path.attribute.name == "members" and not path.extension and self.rtype.name == "Group":
+        if path.attribute.name == self.rtype.memberships and not path.extension:
             self._members(op, target, value, has_value, result)
             return
         self._check_mutability(op, target, value, result.data)

@@ -73,6 +73,8 @@ class ResourceType:
     description: str
     schema: Schema
     extensions: tuple[tuple[Schema, bool], ...] = ()  # (schema, required)
+    # the attribute whose values live in the membership port, not in the resource (Group: members)
+    memberships: str | None = None
 
     def extension(self, urn: str) -> Schema | None:
         lowered = urn.lower()

@@ -159,4 +159,5 @@ def user_type(extensions: tuple[Schema, ...] = ()) -> ResourceType:
 
 
 def group_type(extensions: tuple[Schema, ...] = ()) -> ResourceType:
-    return ResourceType("Group", "/Groups", "Group", GROUP, tuple((s, False) for s in extensions))
+    return ResourceType("Group", "/Groups", "Group", GROUP, tuple((s, False) for s in extensions),
+                        memberships="members")

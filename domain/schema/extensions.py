@@ -97,16 +97,16 @@ def extension_schemas(declarations: Sequence[ExtensionDeclaration], path: str) -
     """The declarations as Schemas, in order, split by resource type. `path` is where the
     declarations sit (e.g. "scim.extensions"): each InvalidExtension names a key under it."""
     seen: dict[str, int] = {}
-    users: list[Schema] = []
-    groups: list[Schema] = []
+    by_type: dict[str, list[Schema]] = {"User": [], "Group": []}
     for i, ext in enumerate(declarations):
         where = f"{path}[{i}]"
         _check_urn(ext.schema, f"{where}.schema")
         # Schema URNs compare case-insensitively (ResourceType.extension()).
         if (first := seen.setdefault(ext.schema.lower(), i)) != i:
             raise InvalidExtension(f"{where}.schema", f"{ext.schema!r} duplicates {path}[{first}]")
-        (users if ext.resource_type == "User" else groups).append(_schema(ext, where))
-    return tuple(users), tuple(groups)
+        schema = _schema(ext, where)  # checks resource_type first
+        by_type[ext.resource_type].append(schema)
+    return tuple(by_type["User"]), tuple(by_type["Group"])
 
 
 def extension_registry(declarations: Sequence[ExtensionDeclaration], path: str) -> Registry:
