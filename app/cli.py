@@ -103,7 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # absolute, because nothing guarantees they share this working directory.
         os.environ["SCIM_CONFIG"] = os.path.abspath(args.config)
     try:
-        return args.handler(args)
+        return int(args.handler(args))
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2

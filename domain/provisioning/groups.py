@@ -5,16 +5,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.audit import CREATE, DELETE, REPLACE, changed_attributes
+from domain.audit import CREATE, REPLACE, changed_attributes
 from domain.idp.policy import Policy
 from domain.model import GROUP, Resource
 from domain.patch.engine import PatchResult
 from domain.ports import Clock, IdGenerator, Transactions, UnitOfWork
-from domain.provisioning.commands import DeleteCommand, View, WriteCommand
+from domain.provisioning.commands import View, WriteCommand
 from domain.provisioning.membership import SyncGroupMembership, check_member_changes, member_ids
 from domain.provisioning.patching import PatchResource
 from domain.provisioning.views import view_of
-from domain.provisioning.writes import check_version, commit_update, record_and_commit
+from domain.provisioning.writes import (
+    DeleteResource,
+    check_version,
+    commit_update,
+    record_and_commit,
+)
 from domain.schema.attributes import ResourceType
 from domain.schema.rules import check_immutable, check_required
 
@@ -81,17 +86,10 @@ class PatchGroup(PatchResource):
         return ("members",) if changed else ()
 
 
-class DeleteGroup:
-    """Delete a group and its memberships in one transaction."""
+class DeleteGroup(DeleteResource):
+    """Delete a group and its memberships."""
 
-    def __init__(self, tx: Transactions, clock: Clock) -> None:
-        self._tx, self._clock = tx, clock
+    kind = GROUP
 
-    def __call__(self, cmd: DeleteCommand) -> None:
-        with self._tx(write=True) as uow:
-            group = uow.groups.get(cmd.resource_id)
-            check_version(group, cmd.expected_version)
-            uow.memberships.drop_group(group.id)
-            uow.groups.delete(group.id)
-            group.last_modified = self._clock.now()
-            record_and_commit(uow, cmd.principal, DELETE, group, ())
+    def _cascade(self, uow: UnitOfWork, resource: Resource) -> None:
+        uow.memberships.drop_group(resource.id)

@@ -6,16 +6,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.audit import CREATE, DELETE, REPLACE, changed_attributes, lifecycle
+from domain.audit import CREATE, REPLACE, changed_attributes, lifecycle
 from domain.errors import InvalidValue
 from domain.idp.policy import Policy
 from domain.model import USER, Resource
 from domain.patch.engine import PatchResult
 from domain.ports import Clock, IdGenerator, PasswordHasher, Transactions, UnitOfWork
-from domain.provisioning.commands import DeleteCommand, View, WriteCommand
+from domain.provisioning.commands import View, WriteCommand
 from domain.provisioning.patching import PatchResource
 from domain.provisioning.views import view_of
-from domain.provisioning.writes import check_version, commit_update, record_and_commit
+from domain.provisioning.writes import (
+    DeleteResource,
+    check_version,
+    commit_update,
+    record_and_commit,
+)
 from domain.schema.attributes import ResourceType
 from domain.schema.rules import check_immutable, check_required
 
@@ -99,20 +104,11 @@ class PatchUser(PatchResource):
         return ("password",)
 
 
-class DeleteUser:
-    """Delete a user (RFC 7644 §3.6) and its memberships in the same transaction; every group it
-    belonged to gets a new version. Later requests on it are 404."""
+class DeleteUser(DeleteResource):
+    """Delete a user and its memberships; every group it belonged to gets a new version."""
 
-    def __init__(self, tx: Transactions, clock: Clock) -> None:
-        self._tx, self._clock = tx, clock
+    kind = USER
 
-    def __call__(self, cmd: DeleteCommand) -> None:
-        with self._tx(write=True) as uow:
-            user = uow.users.get(cmd.resource_id)
-            check_version(user, cmd.expected_version)
-            now = self._clock.now()
-            groups = uow.memberships.drop_member(user.id)
-            uow.groups.touch_many(groups, now)
-            uow.users.delete(user.id)
-            user.last_modified = now
-            record_and_commit(uow, cmd.principal, DELETE, user, ())
+    def _cascade(self, uow: UnitOfWork, resource: Resource) -> None:
+        groups = uow.memberships.drop_member(resource.id)
+        uow.groups.touch_many(groups, resource.last_modified)

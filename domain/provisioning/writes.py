@@ -1,15 +1,15 @@
-"""The one write path every update shares: If-Match, then save with compare-and-set on the
-version read, a change record, commit."""
+"""The write paths every use case shares: an update saves with compare-and-set on the version
+read, a delete removes the resource and what goes with it; both record the change and commit."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from domain.audit import Change
+from domain.audit import DELETE, Change
 from domain.errors import PreconditionFailed
 from domain.model import Resource
-from domain.ports import UnitOfWork
-from domain.provisioning.commands import Versions
+from domain.ports import Clock, Transactions, UnitOfWork
+from domain.provisioning.commands import DeleteCommand, Versions
 
 
 def check_version(resource: Resource, expected: Versions) -> None:
@@ -37,3 +37,26 @@ def record_and_commit(uow: UnitOfWork, principal: str, operation: str, resource:
     uow.record(Change(principal, operation, resource.resource_type, resource.id, names,
                       resource.last_modified))
     uow.commit()
+
+
+class DeleteResource:
+    """DELETE (RFC 7644 §3.6) of one resource type in one transaction, with what goes with it
+    (`_cascade`: memberships); later requests on it are 404."""
+
+    kind: str
+
+    def __init__(self, tx: Transactions, clock: Clock) -> None:
+        self._tx, self._clock = tx, clock
+
+    def __call__(self, cmd: DeleteCommand) -> None:
+        with self._tx(write=True) as uow:
+            repo = uow.repository(self.kind)
+            resource = repo.get(cmd.resource_id)
+            check_version(resource, cmd.expected_version)
+            resource.last_modified = self._clock.now()
+            self._cascade(uow, resource)
+            repo.delete(resource.id)
+            record_and_commit(uow, cmd.principal, DELETE, resource, ())
+
+    def _cascade(self, uow: UnitOfWork, resource: Resource) -> None:
+        """Remove what belongs to the resource, before it goes."""
