@@ -18,13 +18,15 @@ run: $(STAMP)
 	$(VENV)/bin/python scripts/dev-config.py config.yaml
 	$(VENV)/bin/scim-service --config config.yaml serve
 
-# The default tier (no PostgreSQL, no live server, nothing slow).
+# The default tier (no PostgreSQL, no live server, nothing slow), on every core (pytest-xdist,
+# see addopts in pyproject.toml); `make test ARGS="-n 0 -x"` runs it in one process.
 test: $(STAMP)
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest $(ARGS)
 
-# Every tier; the pg tier needs SCIM_TEST_DATABASE_URL (.ci/run sets it up).
+# Every tier, on every core; the pg tier needs SCIM_TEST_DATABASE_URL (.ci/run sets it up).
 test-all: $(STAMP)
-	$(VENV)/bin/pytest -m ''
+	$(VENV)/bin/pytest -m '' $(ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy --strict domain

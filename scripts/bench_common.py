@@ -36,15 +36,9 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from adapters.sqlalchemy.mapping import email_rows, resource_row  # noqa: E402
 from adapters.sqlalchemy.migrate import upgrade  # noqa: E402
 from adapters.sqlalchemy.tables import groups, memberships, user_emails, users  # noqa: E402
-from app.settings import (  # noqa: E402
-    AuthSettings,
-    DatabaseSettings,
-    ScimSettings,
-    ServerSettings,
-    Settings,
-)
 from domain.model import GROUP, USER, Resource  # noqa: E402
 from domain.schema.registry import Registry, default_registry  # noqa: E402
+from tests.fakes import make_settings  # noqa: E402
 
 USERNAME, PASSWORD = "bench", "bench-password-not-a-secret"
 AUTH = {"Authorization": "Basic " + base64.b64encode(f"{USERNAME}:{PASSWORD}".encode()).decode()}
@@ -137,6 +131,25 @@ def bench_database(url: str | None, keep: bool = False) -> Iterator[str]:
                     conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {PG_BENCH_DATABASE} WITH (FORCE)")
     finally:
         admin.dispose()
+
+
+def sizes(text: str) -> list[int]:
+    """A comma-separated --sizes argument, ascending, without repeats."""
+    return sorted({int(s) for s in text.split(",") if s.strip()})
+
+
+def run_on_bench_database(args: Any, run: Callable[..., int], *extra: Any) -> int:
+    """`run(url, *extra, args)` on the database of --url/--keep (see bench_database)."""
+    with bench_database(args.url, args.keep) as url:
+        return run(url, *extra, args)
+
+
+def start(url: str, name: str, details: str) -> tuple[str, Engine, Seeder]:
+    """Print the benchmark's first line, migrate the database: (dialect, engine, a Seeder)."""
+    dialect = dialect_of(url)
+    print(f"{name} on {dialect} ({environment(url)}); {details}")
+    engine = prepare_schema(url)
+    return dialect, engine, Seeder(engine)
 
 
 def prepare_schema(url: str) -> Engine:
@@ -257,14 +270,10 @@ def timed(label: str) -> Callable[[Callable[[], Any]], Any]:
 
 
 def make_app(url: str, **scim: Any) -> Flask:
+    """The real app (production hasher and all) on `url`; `scim` as tests/fakes.py make_settings."""
     from app import create_app
 
-    settings = Settings(
-        scim=ScimSettings(auth=AuthSettings("basic", USERNAME, PASSWORD), **scim),
-        database=DatabaseSettings(url),
-        server=ServerSettings(),
-    )
-    return create_app(settings)
+    return create_app(make_settings(url, username=USERNAME, password=PASSWORD, **scim))
 
 
 def close_app(app: Flask) -> None:

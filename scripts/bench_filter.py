@@ -101,17 +101,11 @@ def main(argv: list[str] | None = None) -> int:
                              "seeding, as autovacuum would; the service never runs ANALYZE on SQLite)")
     parser.add_argument("--no-explain", action="store_true", help="skip the query plans")
     args = parser.parse_args(argv)
-    sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()})
-
-    with bc.bench_database(args.url, args.keep) as url:
-        return run(url, sizes, args)
+    return bc.run_on_bench_database(args, run, bc.sizes(args.sizes))
 
 
 def run(url: str, sizes: list[int], args: argparse.Namespace) -> int:
-    dialect = bc.dialect_of(url)
-    print(f"bench_filter on {dialect} ({bc.environment(url)}); sizes {sizes}")
-    engine = bc.prepare_schema(url)
-    seeder = bc.Seeder(engine)
+    dialect, engine, seeder = bc.start(url, "bench_filter", f"sizes {sizes}")
     app = bc.make_app(url)
     client = bc.Client(app)
     call = caller(client)

@@ -142,16 +142,12 @@ def main(argv: list[str] | None = None) -> int:
         args.walk_sorts.lower())
     if walk_sorts is None:
         parser.error("--walk-sorts: none, userName, both or off")
-    with bc.bench_database(args.url, args.keep) as url:
-        return run(url, args, walk_sorts)
+    return bc.run_on_bench_database(args, run, walk_sorts)
 
 
-def run(url: str, args: argparse.Namespace, walk_sorts: list[str | None]) -> int:
-    dialect = bc.dialect_of(url)
+def run(url: str, walk_sorts: list[str | None], args: argparse.Namespace) -> int:
     started = time.perf_counter()
-    print(f"bench_paging on {dialect} ({bc.environment(url)}); {args.users} users, count={args.count}")
-    engine = bc.prepare_schema(url)
-    seeder = bc.Seeder(engine)
+    dialect, engine, seeder = bc.start(url, "bench_paging", f"{args.users} users, count={args.count}")
     print(f"\nseeding {args.users} users", flush=True)
     seeded = bc.timed("seeded")(lambda: seeder.users(0, args.users))
     if dialect == "postgresql" or args.analyze:

@@ -10,23 +10,25 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import select, text
 
 from adapters.memory.store import InMemoryTransactions
 from adapters.sqlalchemy.engine import make_engine
 from adapters.sqlalchemy.migrate import upgrade
 from adapters.sqlalchemy.tables import changes
 from adapters.sqlalchemy.uow import SqlTransactions
-from domain.model import GROUP, USER, Change, Resource
+from domain.audit import Change
+from domain.model import GROUP, USER, Resource
 from domain.ports import Transactions
 from domain.schema.attributes import BOOLEAN, DATETIME, DECIMAL, INTEGER, Attribute, Schema
 from domain.schema.registry import default_registry
+from tests import pg
 
 # SQLite: a fresh migrated file per test. PostgreSQL: tests marked `pg`, in a schema of their own
 # (emptied per test), so nothing else in that database is touched.
-PG_URL = os.environ.get("SCIM_TEST_DATABASE_URL")
-PG_SCHEMA = f"scim_contract_{os.getpid()}"  # one per test session: concurrent runs never collide
+PG_URL = pg.configured()
+# One per process, so one per test session and per xdist worker: concurrent runs never collide.
+PG_SCHEMA = f"scim_contract_{os.getpid()}"
 TEST_EXT = "urn:example:params:scim:schemas:extension:contract:2.0:User"
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 # A configured extension with the attribute types the core schemas lack.
@@ -74,31 +76,16 @@ def recorded(tx: Transactions) -> list[tuple[str, str]]:
         return [tuple(r) for r in rows]  # type: ignore[misc]
 
 
-def _schema_url(url: str, schema: str) -> str:
-    with_path = make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
-    return with_path.render_as_string(hide_password=False)
-
-
-def _admin(*statements: str) -> None:
-    assert PG_URL
-    admin = create_engine(PG_URL)
-    try:
-        with admin.begin() as conn:
-            for statement in statements:
-                conn.execute(text(statement))
-    finally:
-        admin.dispose()
-
-
 def reset_pg_schema(schema: str) -> str:
-    """Drop and recreate `schema`; returns a URL whose connections use it."""
-    _admin(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE', f'CREATE SCHEMA "{schema}"')
-    assert PG_URL
-    return _schema_url(PG_URL, schema)
+    """Drop and recreate `schema` (suffixed by the xdist worker, if any: parallel workers never
+    share one); returns a URL whose connections use it."""
+    schema = pg.per_worker(schema)
+    pg.admin(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE', f'CREATE SCHEMA "{schema}"')
+    return pg.pg_url(schema=schema)
 
 
 def drop_pg_schema(schema: str) -> None:
-    _admin(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    pg.admin(f'DROP SCHEMA IF EXISTS "{pg.per_worker(schema)}" CASCADE')
 
 
 @pytest.fixture(scope="session")

@@ -2,8 +2,12 @@
 
 `live_server` is module-scoped and parametrized by backend: `sqlite` always, `postgres` (marked
 `pg`) only when SCIM_TEST_DATABASE_URL is set. The PostgreSQL runs use their own database,
-scim_e2e on the same server (the contract tier owns the one SCIM_TEST_DATABASE_URL names), whose
-public schema is dropped and recreated before each server starts.
+scim_e2e on the same server (the contract tier owns the one SCIM_TEST_DATABASE_URL names; under
+pytest-xdist each worker has its own, scim_e2e_gw0, ...), whose public schema is dropped and
+recreated before each server starts. Each server listens on a free port of its own.
+
+The conformance and race summaries (harness.REPORT) are printed at the end of the session by
+tests/conftest.py, which also collects them from xdist workers.
 """
 
 from __future__ import annotations
@@ -11,13 +15,10 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
 from tests.e2e.harness import (
-    PG_ENV,
-    REPORT,
     LiveServer,
     db_upgrade,
     pg_e2e_url,
@@ -26,13 +27,7 @@ from tests.e2e.harness import (
     wait_until_serving,
     write_config,
 )
-
-
-def pytest_terminal_summary(terminalreporter: Any) -> None:
-    for title, text in REPORT:
-        terminalreporter.write_sep("=", title)
-        terminalreporter.write_line(text)
-
+from tests.pg import PG_ENV
 
 BACKENDS = [
     "sqlite",

@@ -18,8 +18,9 @@ import httpx
 import pytest
 import yaml
 
+from tests.pg import ensure_database, per_worker
+
 ROOT = Path(__file__).resolve().parents[2]
-PG_ENV = "SCIM_TEST_DATABASE_URL"
 PG_DATABASE = "scim_e2e"
 USERNAME = "e2e-idp"
 SCIM_PATH = "/scim/v2"
@@ -84,28 +85,9 @@ def db_upgrade(config: Path) -> None:
 
 
 def pg_e2e_url() -> str:
-    """SCIM_TEST_DATABASE_URL with its database swapped for scim_e2e, which exists afterwards."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    base = make_url(os.environ[PG_ENV])
-    engine = create_engine(base, isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as conn:
-            exists = conn.execute(
-                text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": PG_DATABASE}
-            ).scalar()
-            if not exists:
-                try:
-                    conn.execute(text(f'CREATE DATABASE "{PG_DATABASE}"'))
-                except Exception:  # created meanwhile by a concurrent run
-                    if not conn.execute(
-                        text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": PG_DATABASE}
-                    ).scalar():
-                        raise
-    finally:
-        engine.dispose()
-    return base.set(database=PG_DATABASE).render_as_string(hide_password=False)
+    """SCIM_TEST_DATABASE_URL with its database swapped for scim_e2e (scim_e2e_gw0, ... under
+    xdist: one per worker), which exists afterwards."""
+    return ensure_database(per_worker(PG_DATABASE))
 
 
 def pg_reset(url: str) -> None:

@@ -13,14 +13,17 @@ description and returns before running a single CRUD check. See test_exclude_tag
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
-from scim2_models import Patch, ScimProvider, ServiceProviderConfig
-from scim2_tester import CheckResult, Status, check_server
 
 from tests.e2e.harness import REPORT, LiveServer
-from tests.e2e.tester import HttpxSCIMClient, classify, run_checks, summary
 
+if TYPE_CHECKING:
+    from scim2_tester import CheckResult
+
+# scim2-tester, scim2-client and scim2-models are imported in the tests, not here: building their
+# pydantic models costs seconds, which every run would pay at collection, e2e tier or not.
 pytestmark = pytest.mark.e2e
 
 # tag -> the issue that owns the checks carrying it. Remove an entry once its issue is closed.
@@ -34,11 +37,15 @@ PATCH_UNSUPPORTED = "PATCH operations not supported by server"
 
 @pytest.fixture(scope="module")
 def results(live_server: LiveServer) -> Iterator[list[CheckResult]]:
+    from tests.e2e.tester import run_checks
+
     with live_server.client() as http:
         yield run_checks(http)
 
 
 def test_scim2_tester_passes(live_server: LiveServer, results: list[CheckResult]) -> None:
+    from tests.e2e.tester import classify, summary
+
     outcome = classify(results, KNOWN_ISSUES)
     text = summary(outcome, f"{live_server.backend} ({live_server.scim_url})")
     REPORT.append((f"scim2-tester: {live_server.backend}", text))
@@ -57,6 +64,8 @@ def test_patch_checks_follow_service_provider_config(live_server: LiveServer,
                                                      results: list[CheckResult]) -> None:
     """The PATCH checks run when ServiceProviderConfig says patch.supported, and scim2-tester
     itself skips them while it says false."""
+    from scim2_tester import Status
+
     with live_server.client() as http:
         supported = http.get("ServiceProviderConfig").json()["patch"]["supported"]
     patch = [r for r in results if r.tags & PATCH_TAGS]
@@ -73,6 +82,11 @@ def test_patch_checks_follow_service_provider_config(live_server: LiveServer,
 def test_patch_checks_skipped_when_unsupported(live_server: LiveServer) -> None:
     """Whatever the server declares today: given patch.supported=false, scim2-tester 0.5.2 skips
     every PATCH check instead of failing it (the client's description wins over discovery)."""
+    from scim2_models import Patch, ScimProvider, ServiceProviderConfig
+    from scim2_tester import Status, check_server
+
+    from tests.e2e.tester import HttpxSCIMClient
+
     with live_server.client() as http:
         published = ServiceProviderConfig.model_validate(http.get("ServiceProviderConfig").json())
         config = published.model_copy(update={"patch": Patch(supported=False)})
@@ -88,6 +102,10 @@ def test_exclude_tags_is_unusable(live_server: LiveServer) -> None:
     """Pins the scim2-tester 0.5.2 behaviour documented at the top of this module: excluding
     any tag also skips the "*"-tagged discovery queries, so no CRUD check runs at all. When an
     upgrade fixes it, this fails: switch the run to exclude_tags=set(KNOWN_ISSUES) then."""
+    from scim2_tester import Status, check_server
+
+    from tests.e2e.tester import HttpxSCIMClient
+
     with live_server.client() as http:
         results = check_server(HttpxSCIMClient(http), exclude_tags={"crud:read:attributes"})
     spc = next(r for r in results if r.title == "service_provider_config_endpoint")

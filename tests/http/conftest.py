@@ -42,9 +42,14 @@ def sqlite_url(tmp_path: Path) -> str:
 
 @pytest.fixture(scope="session")
 def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One migrated database file; each test gets a copy (migrating per test is the slow part)."""
+    """One database file as a server leaves it once it has started (migrated, its stored secret
+    key created); each test gets a copy (migrating, and a first start's write, per test is the
+    slow part). tests/contract/test_migrations.py covers a first start on an empty schema."""
+    from adapters.sqlalchemy.engine import make_engine
+    from adapters.sqlalchemy.migrate import get_or_create_secret
+
     folder = tmp_path_factory.mktemp("template")
-    sqlite_url(folder)
+    get_or_create_secret(make_engine(sqlite_url(folder)), "secret_key")  # disposes the engine
     with closing(sqlite3.connect(folder / "scim.db")) as db:  # fold any write-ahead log into the file
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return folder / "scim.db"
@@ -56,10 +61,11 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def make_api(backend: str, make_client: Callable[..., Client], tmp_path: Path,
+def make_api(backend: str, make_client: Callable[..., Client],
              request: pytest.FixtureRequest) -> Callable[..., Client]:
     """Clients on the parametrized backend, with SCIM settings overridden as make_settings takes them.
-    Each SQLite client gets its own copy of the migrated database."""
+    Each SQLite client gets its own copy of the migrated database (in the test's tmp_path, which
+    memory-backend tests do without)."""
     count = 0
 
     def build(**scim: object) -> Client:
@@ -67,7 +73,7 @@ def make_api(backend: str, make_client: Callable[..., Client], tmp_path: Path,
         if backend == "memory":
             return make_client(make_settings("memory://", **scim))
         count += 1
-        path = tmp_path / f"scim-{count}.db"
+        path = request.getfixturevalue("tmp_path") / f"scim-{count}.db"
         shutil.copyfile(request.getfixturevalue("migrated_sqlite"), path)
         return make_client(make_settings(f"sqlite:///{path}", **scim))
 

@@ -64,6 +64,15 @@ def member_ids(group: dict[str, Any]) -> set[str]:
     return {m["value"] for m in group.get("members", [])}
 
 
+def patch_message(*operations: dict[str, Any]) -> dict[str, Any]:
+    """A PatchOp request body (RFC 7644 §3.5.2) with these operations."""
+    return {"schemas": [PATCH_URN], "Operations": list(operations)}
+
+
+def send_patch(api: Client, path: str, *operations: dict[str, Any], **kw: Any) -> Any:
+    return api.patch(path, patch_message(*operations), **kw)
+
+
 def raw(api: Client, method: str, path: str, data: bytes | str | None = None,
         content_type: str | None = "application/scim+json", headers: dict[str, str] | None = None,
         auth: bool = True) -> Any:

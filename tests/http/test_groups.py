@@ -39,6 +39,7 @@ class TestCreatingAGroup:
         body = create_group(api, "Empty", [])
         assert body.get("members", []) == []
 
+    @pytest.mark.memory_only  # the schema's rules, before any store is involved
     def test_display_name_is_required(self, api):
         assert_scim_error(api.post("/Groups", {"schemas": [GROUP_URN]}), 400, "invalidValue")
         assert_scim_error(api.post("/Groups", group_body("")), 400, "invalidValue")
@@ -73,6 +74,7 @@ class TestCreatingAGroup:
         assert_scim_error(resp, 400, "invalidValue")
         assert total(api, "/Groups") == 1
 
+    @pytest.mark.memory_only  # the schema's rules, before any store is involved
     def test_a_member_of_an_unknown_type_is_refused(self, api):
         u = create_user(api, "device")
         resp = api.post("/Groups", {"displayName": "G", "members": [{"value": u["id"], "type": "Device"}]})
@@ -225,12 +227,14 @@ class TestReplacingAGroup:
         resp = api.put(f"/Groups/{g['id']}", group_body("G2", id=g["id"]))
         assert resp.status_code == 200 and resp.json["displayName"] == "G2"
 
+    @pytest.mark.memory_only  # the schema's rules, before any store is involved
     def test_an_id_in_the_body_that_differs_from_the_url_is_400_mutability(self, api):
         g, other = create_group(api, "G"), create_group(api, "Other")
         assert_scim_error(api.put(f"/Groups/{g['id']}", group_body("X", id=other["id"])), 400, "mutability")
         assert get_json(api, f"/Groups/{g['id']}") == g
         assert get_json(api, f"/Groups/{other['id']}") == other
 
+    @pytest.mark.memory_only  # the schema's rules, before any store is involved
     def test_put_without_display_name_is_400(self, api):
         g = create_group(api, "G")
         assert_scim_error(api.put(f"/Groups/{g['id']}", {"members": []}), 400, "invalidValue")

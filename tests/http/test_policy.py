@@ -1,19 +1,20 @@
-"""IdP tolerances as policy (domain/policy.py, config `scim.policy`) over HTTP on both backends:
-the presets default/okta/entra/strict, explicit switches over a preset, and the configuration."""
+"""IdP tolerances as policy (domain/idp/policy.py, config `scim.policy`) over HTTP: what each
+switch answers on the wire (status, scimType, 204) and stores, under a lenient preset, strict,
+and a switch over a preset; on both backends where the store is involved (member ids, rollback).
+
+What every preset sets, what each switch makes the PATCH engine do under each preset, and the
+configuration file and environment: tests/unit/test_policy_presets.py."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from app.settings import ConfigError, PolicySettings, load_settings
+from app.settings import PolicySettings, load_settings
 from tests.conftest import Client
 from tests.http.support import (
     GROUP_URN,
-    PATCH_URN,
     USER_URN,
     assert_scim_error,
     create_group,
@@ -24,20 +25,19 @@ from tests.http.support import (
     total,
     user_body,
 )
+from tests.http.support import send_patch as send
 
-LENIENT = ["default", "okta", "entra"]
-
-
-def patch_body(*operations: dict[str, Any]) -> dict[str, Any]:
-    return {"schemas": [PATCH_URN], "Operations": list(operations)}
-
-
-def send(api: Client, path: str, *operations: dict[str, Any], **kw: Any):
-    return api.patch(path, patch_body(*operations), **kw)
+# Every lenient preset sets the same switches (tests/unit/test_policy_presets.py): one stands for all.
+LENIENT = ["entra"]
 
 
 def preset(make_api, name: str, **switches: Any) -> Client:
     return make_api(policy=PolicySettings(preset=name, **switches))
+
+
+def stored_members(api: Client, group: dict[str, Any]) -> set[str]:
+    """The member ids of `group` as GET answers now."""
+    return member_ids(get_json(api, f"/Groups/{group['id']}"))
 
 
 def unchanged(api: Client, before: dict[str, Any]) -> None:
@@ -46,6 +46,7 @@ def unchanged(api: Client, before: dict[str, Any]) -> None:
     assert get_json(api, f"{endpoint}/{before['id']}") == before
 
 
+@pytest.mark.memory_only  # the request loader, the engine and the schema's rules: no store involved
 class TestStringBooleans:
     """Entra sends "True"/"False" for booleans."""
 
@@ -74,7 +75,6 @@ class TestStringBooleans:
         created = create_user(api, "entra", emails=[{"value": "e@example.com", "type": "work", "primary": "True"}])
         assert created["emails"][0]["primary"] is True
 
-    @pytest.mark.memory_only  # decided by the request loader, before any store is involved
     @pytest.mark.parametrize("policy", [PolicySettings(preset="strict"), PolicySettings(string_booleans=False)],
                              ids=["strict", "string_booleans-off"])
     @pytest.mark.parametrize("attrs", [
@@ -135,7 +135,7 @@ class TestRemoveWithAValueList:
         resp = send(api, f"/Groups/{group['id']}", {"op": "Remove", "path": "members", "value": [{"value": bob}]})
         assert resp.status_code == 200, resp.get_data(as_text=True)
         assert member_ids(resp.json) == {ann, cid}
-        assert member_ids(get_json(api, f"/Groups/{group['id']}")) == {ann, cid}
+        assert stored_members(api, group) == {ann, cid}
 
     @pytest.mark.parametrize("name", LENIENT)
     def test_it_removes_several_listed_members(self, make_api, trio, name):
@@ -144,51 +144,56 @@ class TestRemoveWithAValueList:
         resp = send(api, f"/Groups/{group['id']}",
                     {"op": "remove", "path": "members", "value": [{"value": ann}, {"value": cid}]})
         assert resp.status_code == 200, resp.get_data(as_text=True)
-        assert member_ids(get_json(api, f"/Groups/{group['id']}")) == {bob}
+        assert stored_members(api, group) == {bob}
 
     @pytest.mark.parametrize("value", [[], [{"value": "not-a-member"}]], ids=["empty-list", "non-member"])
     def test_it_never_empties_the_group(self, api, trio, value):
         ids, group = trio(api)
         resp = send(api, f"/Groups/{group['id']}", {"op": "Remove", "path": "members", "value": value})
         assert resp.status_code == 200, resp.get_data(as_text=True)
-        assert member_ids(get_json(api, f"/Groups/{group['id']}")) == set(ids)
+        assert stored_members(api, group) == set(ids)
 
     def test_removing_the_last_listed_member_leaves_an_empty_group_only_when_all_are_listed(self, api, trio):
         ids, group = trio(api)
         resp = send(api, f"/Groups/{group['id']}",
                     {"op": "Remove", "path": "members", "value": [{"value": i} for i in ids]})
         assert resp.status_code == 200
-        assert member_ids(get_json(api, f"/Groups/{group['id']}")) == set()
+        assert stored_members(api, group) == set()
 
+    @pytest.mark.memory_only  # the engine's rule (tests/unit/test_policy_presets.py)
     def test_strict_answers_400_invalid_value_and_changes_nothing(self, make_api, trio):
         api = preset(make_api, "strict")
         ids, group = trio(api)
         resp = send(api, f"/Groups/{group['id']}", {"op": "Remove", "path": "members", "value": [{"value": ids[1]}]})
         assert_scim_error(resp, 400, "invalidValue")
-        assert member_ids(get_json(api, f"/Groups/{group['id']}")) == set(ids)
+        assert stored_members(api, group) == set(ids)
         unchanged(api, group)
 
+    @pytest.mark.memory_only  # the engine's rule (tests/unit/test_policy_presets.py)
     def test_strict_still_removes_one_member_by_a_value_filter_path(self, make_api, trio):
         api = preset(make_api, "strict")
         (ann, bob, cid), group = trio(api)
         resp = send(api, f"/Groups/{group['id']}", {"op": "remove", "path": f'members[value eq "{bob}"]'})
         assert resp.status_code == 200, resp.get_data(as_text=True)
-        assert member_ids(get_json(api, f"/Groups/{group['id']}")) == {ann, cid}
+        assert stored_members(api, group) == {ann, cid}
 
+    @pytest.mark.memory_only  # the engine's rule (tests/unit/test_policy_presets.py)
     def test_strict_with_remove_value_list_on_removes_the_listed_member(self, make_api, trio):
         api = preset(make_api, "strict", remove_value_list=True)
         (ann, bob, cid), group = trio(api)
         resp = send(api, f"/Groups/{group['id']}", {"op": "Remove", "path": "members", "value": [{"value": bob}]})
         assert resp.status_code == 200, resp.get_data(as_text=True)
-        assert member_ids(get_json(api, f"/Groups/{group['id']}")) == {ann, cid}
+        assert stored_members(api, group) == {ann, cid}
 
+    @pytest.mark.memory_only  # the engine's rule (tests/unit/test_policy_presets.py)
     def test_remove_value_list_off_alone_rejects_it(self, make_api, trio):
         api = make_api(policy=PolicySettings(remove_value_list=False))
         ids, group = trio(api)
         resp = send(api, f"/Groups/{group['id']}", {"op": "Remove", "path": "members", "value": [{"value": ids[0]}]})
         assert_scim_error(resp, 400, "invalidValue")
-        assert member_ids(get_json(api, f"/Groups/{group['id']}")) == set(ids)
+        assert stored_members(api, group) == set(ids)
 
+    @pytest.mark.memory_only  # the engine's rule (tests/unit/test_policy_presets.py)
     def test_on_a_multi_valued_user_attribute_it_removes_exactly_the_listed_value(self, api):
         user = create_user(api, "mails", emails=[{"value": "a@example.com"}, {"value": "b@example.com"}])
         resp = send(api, f"/Users/{user['id']}",
@@ -196,6 +201,7 @@ class TestRemoveWithAValueList:
         assert resp.status_code == 200, resp.get_data(as_text=True)
         assert [e["value"] for e in get_json(api, f"/Users/{user['id']}")["emails"]] == ["b@example.com"]
 
+    @pytest.mark.memory_only  # the engine's rule (tests/unit/test_policy_presets.py)
     def test_on_a_multi_valued_user_attribute_strict_answers_400(self, make_api):
         api = preset(make_api, "strict")
         user = create_user(api, "mails", emails=[{"value": "a@example.com"}, {"value": "b@example.com"}])
@@ -205,6 +211,7 @@ class TestRemoveWithAValueList:
         unchanged(api, user)
 
 
+@pytest.mark.memory_only  # the engine's rule (tests/unit/test_policy_presets.py): no store involved
 class TestUnmatchedValueFilter:
     """replace on emails[type eq "work"].value when the user has no work e-mail."""
 
@@ -231,19 +238,17 @@ class TestUnmatchedValueFilter:
         assert_scim_error(send(api, f"/Users/{user['id']}", self.OPERATION), 400, "noTarget")
         unchanged(api, user)
 
-    def test_a_matching_value_is_replaced_under_every_policy(self, make_api):
-        api = preset(make_api, "strict")
-        user = create_user(api, "worker", emails=[{"value": "old@example.com", "type": "work"}])
-        resp = send(api, f"/Users/{user['id']}", self.OPERATION)
-        assert resp.status_code == 200, resp.get_data(as_text=True)
-        assert resp.json["emails"] == [{"value": "w@example.com", "type": "work"}]
-
     def test_strict_with_unmatched_filter_create_creates_it(self, make_api):
         api = preset(make_api, "strict", unmatched_filter="create")
         user = self.home_only(api)
         resp = send(api, f"/Users/{user['id']}", self.OPERATION)
         assert resp.status_code == 200, resp.get_data(as_text=True)
         assert {"value": "w@example.com", "type": "work"} in resp.json["emails"]
+
+
+REJECTING = pytest.mark.parametrize(
+    "policy", [PolicySettings(preset="strict"), PolicySettings(unknown_members="reject")],
+    ids=["strict", "unknown_members-reject"])
 
 
 class TestUnknownMembers:
@@ -264,7 +269,7 @@ class TestUnknownMembers:
             "op": "add", "path": "members", "value": [{"value": "ghost-1"}, {"value": bob}]})
         assert resp.status_code == 200, resp.get_data(as_text=True)
         assert member_ids(resp.json) == {ann, bob}
-        assert member_ids(get_json(api, f"/Groups/{group['id']}")) == {ann, bob}
+        assert stored_members(api, group) == {ann, bob}
 
     def test_only_unknown_ids_change_nothing_by_default(self, api, setup):
         ann, _, group = setup(api)
@@ -273,8 +278,7 @@ class TestUnknownMembers:
         assert member_ids(resp.json) == {ann}
         unchanged(api, group)
 
-    @pytest.mark.parametrize("policy", [PolicySettings(preset="strict"), PolicySettings(unknown_members="reject")],
-                             ids=["strict", "unknown_members-reject"])
+    @REJECTING
     def test_rejecting_policies_answer_400_naming_the_id_and_apply_nothing(self, make_api, setup, policy):
         api = make_api(policy=policy)
         ann, bob, group = setup(api)
@@ -282,11 +286,10 @@ class TestUnknownMembers:
             "op": "add", "path": "members", "value": [{"value": bob}, {"value": "ghost-1"}]})
         body = assert_scim_error(resp, 400, "invalidValue")
         assert "ghost-1" in body["detail"]
-        assert member_ids(get_json(api, f"/Groups/{group['id']}")) == {ann}
+        assert stored_members(api, group) == {ann}
         unchanged(api, group)
 
-    @pytest.mark.parametrize("policy", [PolicySettings(preset="strict"), PolicySettings(unknown_members="reject")],
-                             ids=["strict", "unknown_members-reject"])
+    @REJECTING
     def test_rejecting_rolls_back_earlier_operations_of_the_same_request(self, make_api, setup, policy):
         api = make_api(policy=policy)
         ann, bob, group = setup(api)
@@ -306,7 +309,7 @@ class TestUnknownMembers:
         resp = send(api, f"/Groups/{group['id']}", {
             "op": "add", "path": "members", "value": [{"value": "ghost-1"}, {"value": bob}]})
         assert resp.status_code == 200, resp.get_data(as_text=True)
-        assert member_ids(get_json(api, f"/Groups/{group['id']}")) == {ann, bob}
+        assert stored_members(api, group) == {ann, bob}
 
 
 @pytest.mark.memory_only  # decided by the request loader, before any store is involved
@@ -363,6 +366,7 @@ class TestUnknownAttributesAndSchemas:
         assert resp.status_code == 201, resp.get_data(as_text=True)
 
 
+@pytest.mark.memory_only  # the answer's shape, whatever the store
 class TestPatchResponse:
     def test_patch_response_204_answers_204_with_an_etag_and_no_body_and_applies_the_change(self, make_api):
         api = make_api(policy=PolicySettings(patch_response=204))
@@ -414,58 +418,11 @@ class TestPatchResponse:
 
 
 class TestConfiguration:
-    CREDS = {"username": "idp", "password": "correct horse battery staple"}
+    """An app built from the loaded settings applies them (loading itself: tests/unit/test_policy_presets.py)."""
 
     @pytest.fixture
-    def config(self, tmp_path: Path):
-        def write(policy: dict[str, Any]) -> str:
-            path = tmp_path / "config.yaml"
-            path.write_text(yaml.safe_dump({
-                "scim": {"auth": self.CREDS, "policy": policy}, "database": {"url": "memory://"}}))
-            return str(path)
-        return write
-
-    def test_the_preset_comes_from_the_yaml_file(self, config):
-        settings = load_settings(config({"preset": "entra"}), env={})
-        assert settings.scim.policy.preset == "entra"
-        assert settings.scim.policy.effective().string_booleans is True
-
-    def test_the_environment_wins_over_the_file(self, config):
-        settings = load_settings(config({"preset": "entra"}), env={"SCIM_POLICY_PRESET": "strict"})
-        assert settings.scim.policy.preset == "strict"
-        policy = settings.scim.policy.effective()
-        assert policy.unknown == "reject" and policy.string_booleans is False
-        assert policy.unmatched_filter == "noTarget" and policy.unknown_members == "reject"
-        assert policy.remove_value_list is False
-
-    def test_switches_in_the_file_override_the_preset(self, config):
-        policy = load_settings(config({"preset": "strict", "string_booleans": True, "patch_response": 204}),
-                               env={}).scim.policy.effective()
-        assert policy.string_booleans is True and policy.patch_response == 204 and policy.unknown == "reject"
-
-    def test_switches_from_the_environment_override_the_preset(self, config):
-        policy = load_settings(config({"preset": "strict"}), env={
-            "SCIM_POLICY_UNKNOWN_MEMBERS": "ignore-and-report", "SCIM_POLICY_PATCH_RESPONSE": "204",
-        }).scim.policy.effective()
-        assert policy.unknown_members == "ignore-and-report" and policy.patch_response == 204
-        assert policy.string_booleans is False
-
-    def test_an_unknown_preset_in_the_file_names_the_key(self, config):
-        with pytest.raises(ConfigError, match=r"scim\.policy\.preset") as caught:
-            load_settings(config({"preset": "azure"}), env={})
-        assert "azure" in str(caught.value) and "strict" in str(caught.value)
-
-    def test_an_unknown_preset_in_the_environment_names_the_key_and_the_variable(self, config):
-        with pytest.raises(ConfigError, match=r"scim\.policy\.preset") as caught:
-            load_settings(config({"preset": "entra"}), env={"SCIM_POLICY_PRESET": "azure"})
-        assert "SCIM_POLICY_PRESET" in str(caught.value)
-
-    @pytest.mark.parametrize("policy", [{"unmatched_filter": "explode"}, {"patch_response": 201},
-                                        {"unknown_members": "drop"}, {"unknown": "maybe"}])
-    def test_an_invalid_switch_value_names_its_key(self, config, policy):
-        key = next(iter(policy))
-        with pytest.raises(ConfigError, match=rf"scim\.policy\.{key}"):
-            load_settings(config(policy), env={})
+    def config(self, policy_config):
+        return policy_config
 
     def test_an_app_built_from_the_loaded_settings_applies_the_environment_preset(self, config, make_app):
         settings = load_settings(config({"preset": "entra"}), env={"SCIM_POLICY_PRESET": "strict"})

@@ -1,5 +1,10 @@
 """attributes / excludedAttributes over HTTP (RFC 7644 §3.4.2.5, §3.9) against each attribute's
-`returned` characteristic (RFC 7643 §7), on GET one, list, POST, PUT and PATCH, on both backends."""
+`returned` characteristic (RFC 7643 §7), on GET one, list, POST, PUT and PATCH.
+
+Which attributes a projection wants and how a resource is rendered with it are the domain's and
+the renderer's (tests/unit/test_projection.py): those tests run on the memory backend. Tests of
+what the store reads or writes with a projection (derived groups, members, lists, versions) run
+on both backends (`both_backends`)."""
 
 from __future__ import annotations
 
@@ -12,7 +17,6 @@ from tests.http.support import (
     ENTERPRISE_URN,
     GROUP_URN,
     LIST_URN,
-    PATCH_URN,
     USER_URN,
     assert_scim_error,
     create_group,
@@ -22,18 +26,17 @@ from tests.http.support import (
     group_body,
     ids_of,
     member_ids,
+    patch_message,
     search,
     total,
     user_body,
 )
 
+pytestmark = pytest.mark.memory_only
+
 ACME_URN = "urn:example:params:scim:schemas:extension:acme:2.0:User"
 WORK = {"value": "bj@work.example", "type": "work", "primary": True}
 HOME = {"value": "bj@home.example", "type": "home"}
-
-
-def patch_body(*operations: dict[str, Any]) -> dict[str, Any]:
-    return {"schemas": [PATCH_URN], "Operations": list(operations)}
 
 
 @pytest.fixture
@@ -127,11 +130,13 @@ class TestAttributesOnGetOne:
         assert "password" not in body
         assert body == {"schemas": [USER_URN], "id": bjensen["id"], "userName": "bjensen"}
 
+    @pytest.mark.both_backends
     def test_attributes_groups_returns_the_derived_groups(self, api, bjensen, staff):
         body = get_json(api, user_path(bjensen, "attributes=groups"))
         assert set(body) == {"schemas", "id", "groups"}
         assert [g["value"] for g in body["groups"]] == [staff["id"]]
 
+    @pytest.mark.both_backends
     def test_attributes_members_value_returns_the_member_ids_only(self, api, bjensen, staff):
         body = get_json(api, f"/Groups/{staff['id']}?attributes=members.value")
         assert body == {"schemas": [GROUP_URN], "id": staff["id"], "members": [{"value": bjensen["id"]}]}
@@ -146,6 +151,7 @@ class TestAttributesOnGetOne:
 
 
 class TestExcludedAttributesOnGetOne:
+    @pytest.mark.both_backends
     def test_excluding_members_on_a_group_omits_them(self, api, staff):
         body = get_json(api, f"/Groups/{staff['id']}?excludedAttributes=members")
         assert "members" not in body
@@ -180,6 +186,7 @@ class TestExcludedAttributesOnGetOne:
         body = get_json(api, user_path(bjensen, f"excludedAttributes={ENTERPRISE_URN}:costCenter"))
         assert body[ENTERPRISE_URN] == {"department": "Tour Operations"}
 
+    @pytest.mark.both_backends
     def test_excluding_groups_on_a_user_omits_them(self, api, bjensen, staff):
         assert "groups" in get_json(api, f"/Users/{bjensen['id']}")
         assert "groups" not in get_json(api, user_path(bjensen, "excludedAttributes=groups"))
@@ -187,6 +194,7 @@ class TestExcludedAttributesOnGetOne:
     def test_excluded_names_are_case_insensitive(self, api, staff):
         assert "members" not in get_json(api, f"/Groups/{staff['id']}?excludedAttributes=MEMBERS")
 
+    @pytest.mark.both_backends
     def test_a_conditional_get_still_answers_304_with_a_projection(self, api, staff):
         resp = api.get(f"/Groups/{staff['id']}?excludedAttributes=members",
                        headers={"If-None-Match": staff["meta"]["version"]})
@@ -226,10 +234,12 @@ class TestReturnedCharacteristicsOfExtensionAttributes:
         body = get_json(acme, f"/Users/{agent['id']}?attributes=userName,{ACME_URN}:floor")
         assert "clearance" not in body[ACME_URN]
 
+    @pytest.mark.both_backends
     def test_a_request_attribute_is_not_returned_by_a_list_without_attributes(self, acme, agent):
         listing = search(acme, "/Users", 'userName eq "agent"')
         assert "clearance" not in listing["Resources"][0][ACME_URN]
 
+    @pytest.mark.both_backends
     def test_a_request_attribute_comes_back_in_a_list_when_named(self, acme, agent):
         listing = search(acme, "/Users", 'userName eq "agent"', attributes=f"{ACME_URN}:clearance")
         assert listing["Resources"][0][ACME_URN]["clearance"] == "top"
@@ -248,6 +258,7 @@ class TestReturnedCharacteristicsOfExtensionAttributes:
         assert body[ACME_URN] == {"badge": "B-7"} and ACME_URN in body["schemas"]
 
 
+@pytest.mark.both_backends  # lists come from the store's search, related data read per page
 class TestListResponses:
     def test_attributes_with_a_filter_projects_each_resource(self, api, bjensen):
         create_user(api, "jsmith", displayName="John Smith")
@@ -329,12 +340,14 @@ class TestWriteResponses:
         assert resp.json["meta"] == {"resourceType": "User"}
         assert resp.headers["Location"].endswith(f"/Users/{resp.json['id']}")
 
+    @pytest.mark.both_backends
     def test_post_group_with_attributes_id_is_201_with_a_location(self, api, bjensen):
         resp = api.post("/Groups?attributes=id", group_body("Ops", [bjensen["id"]]))
         assert resp.status_code == 201, resp.get_data(as_text=True)
         assert resp.json == {"schemas": [GROUP_URN], "id": resp.json["id"]}
         assert resp.headers["Location"].endswith(f"/Groups/{resp.json['id']}")
 
+    @pytest.mark.both_backends
     def test_post_group_with_excluded_members_omits_them_but_stores_them(self, api, bjensen):
         resp = api.post("/Groups?excludedAttributes=members", group_body("Ops", [bjensen["id"]]))
         assert resp.status_code == 201, resp.get_data(as_text=True)
@@ -350,6 +363,7 @@ class TestWriteResponses:
                              "meta": {"version": 'W/"2"'}}
         assert resp.headers["ETag"] == 'W/"2"'
 
+    @pytest.mark.both_backends
     def test_put_group_with_excluded_members_omits_them_but_replaces_them(self, api, bjensen, staff):
         other = create_user(api, "jsmith")
         resp = api.put(f"/Groups/{staff['id']}?excludedAttributes=members",
@@ -360,30 +374,32 @@ class TestWriteResponses:
 
     def test_patch_user_with_attributes_returns_the_projection(self, api, bjensen):
         resp = api.patch(f"/Users/{bjensen['id']}?attributes=title",
-                         patch_body({"op": "replace", "path": "title", "value": "Boss"}))
+                         patch_message({"op": "replace", "path": "title", "value": "Boss"}))
         assert resp.status_code == 200, resp.get_data(as_text=True)
         assert resp.json == {"schemas": [USER_URN], "id": bjensen["id"], "title": "Boss"}
         assert resp.headers["ETag"] == 'W/"2"'
 
     def test_patch_user_with_excluded_attributes(self, api, bjensen):
         resp = api.patch(f"/Users/{bjensen['id']}?excludedAttributes=emails,{ENTERPRISE_URN}",
-                         patch_body({"op": "replace", "path": "title", "value": "Boss"}))
+                         patch_message({"op": "replace", "path": "title", "value": "Boss"}))
         assert resp.status_code == 200, resp.get_data(as_text=True)
         assert "emails" not in resp.json and ENTERPRISE_URN not in resp.json
         assert resp.json["schemas"] == [USER_URN] and resp.json["title"] == "Boss"
 
+    @pytest.mark.both_backends
     def test_patch_group_with_excluded_members_omits_them_but_applies_the_change(self, api, bjensen, staff):
         other = create_user(api, "jsmith")
         resp = api.patch(f"/Groups/{staff['id']}?excludedAttributes=members",
-                         patch_body({"op": "add", "path": "members", "value": [{"value": other["id"]}]}))
+                         patch_message({"op": "add", "path": "members", "value": [{"value": other["id"]}]}))
         assert resp.status_code == 200, resp.get_data(as_text=True)
         assert "members" not in resp.json and resp.json["meta"]["version"] == 'W/"2"'
         assert member_ids(get_json(api, f"/Groups/{staff['id']}")) == {bjensen["id"], other["id"]}
 
+    @pytest.mark.both_backends
     def test_patch_group_with_attributes_members_returns_the_new_members(self, api, bjensen, staff):
         other = create_user(api, "jsmith")
         resp = api.patch(f"/Groups/{staff['id']}?attributes=members.value",
-                         patch_body({"op": "add", "path": "members", "value": [{"value": other["id"]}]}))
+                         patch_message({"op": "add", "path": "members", "value": [{"value": other["id"]}]}))
         assert resp.status_code == 200, resp.get_data(as_text=True)
         assert set(resp.json) == {"schemas", "id", "members"}
         assert member_ids(resp.json) == {bjensen["id"], other["id"]}
@@ -436,7 +452,7 @@ class TestUnknownNames:
     def test_an_unknown_name_on_patch_is_400_and_changes_nothing_when_rejecting(self, strict):
         user = create_user(strict, "bjensen", title="Clerk")
         resp = strict.patch(f"/Users/{user['id']}?excludedAttributes=bogus",
-                            patch_body({"op": "replace", "path": "title", "value": "Boss"}))
+                            patch_message({"op": "replace", "path": "title", "value": "Boss"}))
         assert_scim_error(resp, 400, "invalidValue")
         after = get_json(strict, f"/Users/{user['id']}")
         assert after["title"] == "Clerk" and after["meta"]["version"] == 'W/"1"'

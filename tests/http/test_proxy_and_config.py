@@ -128,6 +128,7 @@ class TestCustomExtensions:
         assert "pin" not in created[ACME_URN]
         assert "1234" not in acme.get(f"/Users/{created['id']}").get_data(as_text=True)
 
+    @pytest.mark.memory_only  # the schema's rules, before any store is involved
     @pytest.mark.parametrize("ext", [
         {"badge": "seven"}, {"badge": 7.5}, {"badge": True}, {"onSite": "yes"}, {"nicknames": [1]},
         {"desk": "B1"}, {"desk": {"floor": "third"}},
@@ -158,6 +159,7 @@ class TestCustomExtensions:
         created = create_user(acme, "extra", **{ACME_URN: {"badge": 1, "shoeSize": 44}})
         assert created[ACME_URN] == {"badge": 1}
 
+    @pytest.mark.memory_only  # the schema's rules, before any store is involved
     @pytest.mark.parametrize("number", [b"1e400", b"-1e400"])
     def test_a_decimal_too_large_for_json_is_400_not_stored_as_infinity(self, make_api, number):
         ext = ExtensionSettings(MEASURE_URN, "User", (ExtensionAttributeSettings("height", "decimal"),))
@@ -206,6 +208,7 @@ class TestExtensionAttributeCharacteristics:
         assert_scim_error(resp, 400, "mutability")
         assert get_json(ruled, f"/Users/{created['id']}")[self.RULES_URN] == {"hireCode": "H-1"}
 
+    @pytest.mark.memory_only  # the schema's rules, before any store is involved
     @pytest.mark.parametrize("uniqueness", ["server", "global"])
     def test_a_unique_extension_attribute_is_refused_at_start_since_no_store_enforces_it(self, make_api, uniqueness):
         ext = ExtensionSettings(self.RULES_URN, "User", (ExtensionAttributeSettings("badge", uniqueness=uniqueness),))

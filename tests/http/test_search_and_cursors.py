@@ -41,9 +41,11 @@ class TestDotSearch:
         body = api.post("/Users/.search", search_body(count=0)).get_json()
         assert body["totalResults"] == 5 and body["Resources"] == [] and body["itemsPerPage"] == 0
 
+    @pytest.mark.memory_only  # the request and the cursor are checked before any store is involved
     def test_a_body_without_the_search_request_schema_is_invalid_syntax(self, api, people):
         assert_scim_error(api.post("/Users/.search", {"filter": 'userName eq "bob"'}), 400, "invalidSyntax")
 
+    @pytest.mark.memory_only  # the request and the cursor are checked before any store is involved
     def test_a_bad_filter_in_a_search_is_invalid_filter(self, api, people):
         assert_scim_error(api.post("/Users/.search", search_body(filter="userName eq")), 400, "invalidFilter")
 
@@ -90,6 +92,7 @@ class TestSorting:
         page = get_json(api, "/Users?sortBy=USERNAME&startIndex=2&count=2")
         assert names(page) == ["bob", "carol"]
 
+    @pytest.mark.memory_only  # the request and the cursor are checked before any store is involved
     def test_an_unknown_sort_attribute_or_order_is_invalid_value(self, api, people):
         assert_scim_error(api.get("/Users?sortBy=nosuch"), 400, "invalidValue")
         assert_scim_error(api.get("/Users?sortBy=userName&sortOrder=sideways"), 400, "invalidValue")
@@ -127,6 +130,7 @@ class TestCursorPaging:
         # folded byte order: "émile" sorts after "zoe"
         assert names(first) == ["alice", "bob"] and rest == ["dave", "zoe", "Émile"]
 
+    @pytest.mark.memory_only  # the request and the cursor are checked before any store is involved
     def test_a_tampered_cursor_is_invalid_cursor(self, api, people):
         cursor = get_json(api, "/Users?count=2&cursor=")["nextCursor"]
         payload, mac = cursor.split(".")
@@ -134,20 +138,24 @@ class TestCursorPaging:
         assert_scim_error(api.get(f"/Users?count=2&cursor={quote(forged)}"), 400, "invalidCursor")
         assert_scim_error(api.get("/Users?count=2&cursor=garbage"), 400, "invalidCursor")
 
+    @pytest.mark.memory_only  # the request and the cursor are checked before any store is involved
     def test_a_cursor_for_another_query_is_invalid_cursor(self, api, people):
         cursor = get_json(api, "/Users?count=2&cursor=")["nextCursor"]
         resp = api.get(f"/Users?count=2&sortBy=userName&cursor={quote(cursor)}")
         assert_scim_error(resp, 400, "invalidCursor")
         assert_scim_error(api.get(f"/Groups?count=2&cursor={quote(cursor)}"), 400, "invalidCursor")
 
+    @pytest.mark.memory_only  # the request and the cursor are checked before any store is involved
     def test_a_different_count_with_a_cursor_is_invalid_count(self, api, people):
         cursor = get_json(api, "/Users?count=2&cursor=")["nextCursor"]
         assert_scim_error(api.get(f"/Users?count=3&cursor={quote(cursor)}"), 400, "invalidCount")
 
+    @pytest.mark.memory_only  # the request and the cursor are checked before any store is involved
     def test_a_count_above_the_maximum_page_size_is_invalid_count(self, make_api, people):
         api = make_api(max_results=3, default_count=2)
         assert_scim_error(api.get("/Users?count=4&cursor="), 400, "invalidCount")
 
+    @pytest.mark.memory_only  # the request and the cursor are checked before any store is involved
     def test_an_expired_cursor_is_expired_cursor(self, api, people):
         cursors: Cursors = api.app.extensions["container"].cursors()
         first = get_json(api, "/Users?count=2&cursor=")
@@ -157,6 +165,7 @@ class TestCursorPaging:
         old = cursors.seal(fingerprint, Position(None, last, 2), now=0)
         assert_scim_error(api.get(f"/Users?count=2&cursor={quote(old)}"), 400, "expiredCursor")
 
+    @pytest.mark.memory_only  # the request and the cursor are checked before any store is involved
     def test_the_service_provider_config_advertises_cursor_paging(self, api):
         pagination = get_json(api, "/ServiceProviderConfig")["pagination"]
         assert pagination["cursor"] is True and pagination["index"] is True

@@ -57,6 +57,7 @@ class TestCreatingAUser:
         assert put.status_code == 200 and "password" not in put.json
         assert "s3cret" not in put.get_data(as_text=True)
 
+    @pytest.mark.memory_only  # the schema's rules, before any store is involved
     def test_read_only_id_meta_and_groups_in_the_body_are_ignored(self, api):
         resp = api.post("/Users", user_body(
             "okta.user", id="client-chosen", groups=[{"value": "g1"}],
@@ -71,6 +72,7 @@ class TestCreatingAUser:
         assert not body["meta"]["created"].startswith("2001")
         assert api.get("/Users/client-chosen").status_code == 404
 
+    @pytest.mark.memory_only  # the schema's rules, before any store is involved
     def test_attribute_names_are_case_insensitive_and_come_back_in_canonical_case(self, api):
         resp = api.post("/Users", {
             "Schemas": [USER_URN], "UserName": "pascal", "Active": True, "DisplayName": "Pascal Case",
@@ -87,6 +89,7 @@ class TestCreatingAUser:
         assert body["emails"] == [{"value": "p@example.com", "type": "work", "primary": True}]
         assert body["externalId"] == "x-1"
 
+    @pytest.mark.memory_only  # the schema's rules, before any store is involved
     def test_extension_urn_keys_and_their_attributes_match_in_any_case(self, api):
         resp = api.post("/Users", {
             "schemas": [USER_URN, ENTERPRISE_URN.upper()], "userName": "ext.user",
@@ -108,10 +111,12 @@ class TestCreatingAUser:
         assert body["active"] is stored
         assert body["emails"][0].get("primary", False) is stored
 
+    @pytest.mark.memory_only  # the schema's rules, before any store is involved
     def test_a_single_emails_object_is_taken_as_a_one_element_list(self, api):
         body = create_user(api, "onelogin", emails={"value": "o@example.com", "type": "work", "primary": True})
         assert body["emails"] == [{"value": "o@example.com", "type": "work", "primary": True}]
 
+    @pytest.mark.memory_only  # the schema's rules, before any store is involved
     def test_null_values_are_ignored_at_every_level(self, api):
         body = create_user(api, "nulls", displayName=None, title=None, addresses=None, phoneNumbers=None,
                            name={"givenName": "N", "familyName": None},
@@ -120,10 +125,12 @@ class TestCreatingAUser:
         assert body["name"] == {"givenName": "N"}
         assert body["emails"] == [{"value": "n@example.com"}]
 
+    @pytest.mark.memory_only  # the schema's rules, before any store is involved
     def test_empty_objects_and_lists_are_unassigned(self, api):
         body = create_user(api, "empties", roles=[], name={}, emails=[{}])
         assert "roles" not in body and "name" not in body and "emails" not in body
 
+    @pytest.mark.memory_only  # the schema's rules, before any store is involved
     def test_only_the_first_primary_true_survives(self, api):
         body = create_user(api, "twoprimaries", emails=[
             {"value": "a@example.com", "type": "work", "primary": True},
@@ -131,6 +138,7 @@ class TestCreatingAUser:
         ])
         assert [e.get("primary") for e in body["emails"]] == [True, False]
 
+    @pytest.mark.memory_only  # the schema's rules, before any store is involved
     def test_unknown_attributes_and_schema_urns_are_ignored_by_default(self, api):
         body = create_user(api, "lenient", schemas=[USER_URN, "urn:example:unknown"], favouriteColour="blue",
                            name={"givenName": "L", "nickname": "x"})
@@ -140,9 +148,11 @@ class TestCreatingAUser:
 
 
 class TestRejectedCreates:
+    @pytest.mark.memory_only  # the schema's rules, before any store is involved
     def test_a_missing_user_name_is_400_invalid_value(self, api):
         assert_scim_error(api.post("/Users", {"schemas": [USER_URN], "displayName": "x"}), 400, "invalidValue")
 
+    @pytest.mark.memory_only  # the schema's rules, before any store is involved
     def test_an_empty_user_name_is_400_invalid_value(self, api):
         assert_scim_error(api.post("/Users", user_body("")), 400, "invalidValue")
 
@@ -167,6 +177,7 @@ class TestRejectedCreates:
         assert_scim_error(client.post("/Users", attrs), 400, "invalidValue")
         assert total(client, "/Users") == 0
 
+    @pytest.mark.memory_only  # tests/contract/test_resources.py TestUniqueness covers the stores
     def test_a_user_name_taken_in_another_case_is_409_uniqueness(self, api):
         create_user(api, "BJensen")
 
@@ -175,6 +186,7 @@ class TestRejectedCreates:
         assert "bjensen" in err["detail"].lower()
         assert total(api, "/Users") == 1
 
+    @pytest.mark.memory_only  # tests/contract/test_resources.py TestUniqueness covers the stores
     @pytest.mark.parametrize(("first", "second"), [
         ("straße", "STRASSE"),  # casefold
         ("ﬁona", "fiona"),  # NFKC: the fi ligature
@@ -184,6 +196,7 @@ class TestRejectedCreates:
         create_user(api, first)
         assert_scim_error(api.post("/Users", user_body(second)), 409, "uniqueness")
 
+    @pytest.mark.memory_only  # the schema's rules, before any store is involved
     def test_unknown_attributes_are_rejected_under_the_reject_policy(self, make_api):
         strict = make_api(unknown="reject")
         err = assert_scim_error(strict.post("/Users", user_body("s", favouriteColour="blue")), 400, "invalidValue")
@@ -299,6 +312,7 @@ class TestReplacingAUser:
         assert resp.json["displayName"] == "Echoed" and resp.json["id"] == created["id"]
         assert "groups" not in resp.json
 
+    @pytest.mark.memory_only  # the schema's rules, before any store is involved
     def test_an_id_in_the_body_that_differs_from_the_url_is_400_mutability_and_changes_nothing(self, api):
         created = create_user(api, "mutable")
         other = create_user(api, "other")
@@ -341,11 +355,13 @@ class TestReplacingAUser:
         assert_scim_error(api.put("/Users/nope", user_body("ghost")), 404)
         assert total(api, "/Users") == 0
 
+    @pytest.mark.memory_only  # the schema's rules, before any store is involved
     def test_put_without_a_user_name_is_400_and_changes_nothing(self, api):
         created = create_user(api, "keepme")
         assert_scim_error(api.put(f"/Users/{created['id']}", {"displayName": "x"}), 400, "invalidValue")
         assert get_json(api, f"/Users/{created['id']}") == created
 
+    @pytest.mark.memory_only  # tests/contract/test_resources.py TestUniqueness covers the stores
     def test_renaming_to_a_taken_user_name_is_409_and_changes_nothing(self, api):
         create_user(api, "taken")
         mine = create_user(api, "mine")
@@ -358,6 +374,7 @@ class TestReplacingAUser:
         assert api.put(f"/Users/{mine['id']}", user_body("after")).status_code == 200
         assert create_user(api, "before")["id"] != mine["id"]
 
+    @pytest.mark.memory_only  # tests/contract/test_resources.py TestUniqueness covers the stores
     def test_a_user_may_change_the_case_of_its_own_user_name(self, api):
         mine = create_user(api, "casey")
         resp = api.put(f"/Users/{mine['id']}", user_body("CASEY"))

@@ -84,3 +84,63 @@ def test_literals_no_store_can_compare_are_invalid_filters_not_server_errors(bad
 
 def test_a_string_that_is_not_a_date_time_is_still_a_valid_filter_that_matches_nothing():
     assert p('meta.created gt "yesterday"').value == "yesterday"
+
+
+# Filters IdPs and scanners send that are not valid SCIM filters (tests/http/test_listing.py
+# sends a few of them over HTTP for the 400 invalidFilter answer).
+IDP_BAD_FILTERS = [
+    'userName eq',
+    'userName eq alice',
+    'userName eq jdoe@example.com',
+    'bogus eq "x"',
+    'userName xx "a"',
+    '(userName eq "a"',
+    'userName eq "a")',
+    'userName eq "a" and',
+    'userName eq "a" userName eq "b"',
+    'active gt true',
+    'userName gt null',
+    'emails[value eq "x"',
+    'name[givenName eq "x"]',
+    'name.bogus eq "x"',
+    'urn:example:unknown:1.0:User:attr eq "x"',
+    'userName eq "unterminated',
+    '"x" eq userName',
+    'name eq "x"',
+    'userName eq "a" ; drop table users',
+    'userName eq "\u0000"',
+    "eq",
+    "()",
+    'not userName eq "a"',
+]
+
+
+@pytest.mark.parametrize("bad", IDP_BAD_FILTERS)
+def test_malformed_or_unknown_filters_idps_send_are_invalid_filter_errors(bad):
+    with pytest.raises(InvalidFilter):
+        p(bad)
+
+
+def test_a_user_attribute_is_not_a_group_attribute():
+    with pytest.raises(InvalidFilter):
+        p('userName eq "x"', REG.group)
+
+
+def test_a_filter_longer_than_the_limit_is_invalid():
+    with pytest.raises(InvalidFilter, match="longer"):
+        p(" or ".join(['userName eq "x"'] * 400))
+
+
+@pytest.mark.parametrize(("opener", "depth"), [("(", 600), ("not (", 400)])
+def test_deeply_nested_parentheses_are_invalid_not_a_recursion_error(opener, depth):
+    expr = opener * depth + 'userName eq "x"' + ")" * depth
+    assert len(expr) <= 4096
+    with pytest.raises(InvalidFilter, match="nested"):
+        p(expr)
+
+
+@pytest.mark.parametrize("joiner", [" or ", " and "])
+def test_a_long_flat_chain_of_conditions_parses(joiner):
+    expr = joiner.join(["id pr"] * 400)
+    assert len(expr) <= 4096
+    assert isinstance(p(expr), Or if joiner == " or " else And)

@@ -58,7 +58,7 @@ class TestOperationNames:
     def test_remove_is_matched_in_any_case(self, name):
         assert "title" not in patch(USER, user(title="a"), op(name, "title")).data
 
-    @pytest.mark.parametrize("name", ["move", "copy", "test", "delete", "", "add "])
+    @pytest.mark.parametrize("name", ["move", "copy", "test", "delete", "update", "", "add "])
     def test_an_unknown_op_is_invalid_value(self, name):
         with pytest.raises(InvalidValue, match="op"):
             patch(USER, user(), op(name, "title", "x"))
@@ -108,6 +108,11 @@ class TestPaths:
         data = patch(USER, user(), op("replace", "DISPLAYNAME", "D"), op("add", "Name.GivenName", "G")).data
         assert data["displayName"] == "D" and data["name"] == {"givenName": "G"}
 
+    def test_names_in_a_value_filter_path_are_case_insensitive(self):
+        data = patch(USER, user(emails=[dict(WORK), dict(HOME)]),
+                     op("replace", 'Emails[Type eq "work"].Value', "w@x.example")).data
+        assert unordered(data["emails"]) == unordered([{**WORK, "value": "w@x.example"}, HOME])
+
     def test_an_extension_attribute_by_its_urn_qualified_path(self):
         data = patch(USER, user(), op("add", f"{ENT}:department", "Retail")).data
         assert data[ENT] == {"department": "Retail"}
@@ -149,7 +154,8 @@ class TestPaths:
 
     @pytest.mark.parametrize("path", [
         "nosuch", "name.nosuch", "urn:example:unknown:2.0:User:department", f"{ENT}:nosuch",
-        'emails[nosuch eq "x"]', 'emails[type eq "work"].nosuch', "members", "displayName.value",
+        "urn:example:unknown:1.0:User:department", 'emails[nosuch eq "x"]', 'emails[nosuch eq "x"].value',
+        'emails[type eq "work"].nosuch', "members", "displayName.value",
     ])
     def test_an_unknown_path_is_invalid_path(self, path):
         with pytest.raises(InvalidPath):
@@ -423,6 +429,10 @@ class TestRemove:
         with pytest.raises(NoTarget):
             patch(USER, user(title="T"), op("remove", path))
 
+    def test_remove_without_a_path_is_no_target_even_with_a_value(self):
+        with pytest.raises(NoTarget):
+            patch(USER, user(title="T"), op("remove", None, {"title": "T"}))
+
     def test_remove_of_a_single_valued_attribute(self):
         assert patch(USER, user(title="T"), op("remove", "title")).data == user()
 
@@ -430,6 +440,13 @@ class TestRemove:
                                       'emails[type eq "work"]'])
     def test_remove_of_something_that_has_no_value_changes_nothing(self, path):
         assert patch(USER, user(), op("remove", path)).data == user()
+
+    @pytest.mark.parametrize("path", ["title", 'emails[type eq "other"]', f"{ENT}:manager", "addresses",
+                                      "name.middleName"])
+    def test_remove_of_something_absent_beside_other_values_changes_nothing(self, path):
+        data = user(name={"givenName": "B", "familyName": "J"}, emails=[dict(WORK), dict(HOME)],
+                    **{ENT: {"department": "D"}})
+        assert patch(USER, data, op("remove", path)).data == data
 
     def test_removing_the_last_sub_attribute_unassigns_the_parent(self):
         assert "name" not in patch(USER, user(name={"givenName": "B"}), op("remove", "name.givenName")).data
@@ -483,6 +500,40 @@ class TestMutability:
         assert data[ENT] == {"manager": {"value": "m"}}
 
 
+class TestBooleans:
+    """Entra sends booleans as strings (Δ2); `string_booleans` (on in every preset but strict)
+    makes them booleans. Without it they are left as sent, for the schema check to refuse."""
+
+    @pytest.mark.parametrize(("sent", "stored"), [("False", False), ("True", True), ("false", False),
+                                                   ("TRUE", True), (False, False), (True, True)])
+    def test_active_takes_booleans_and_string_booleans(self, sent, stored):
+        assert patch(USER, user(), op("Replace", "active", sent)).data["active"] is stored
+
+    def test_a_string_boolean_in_a_pathless_value(self):
+        assert patch(USER, user(active=True), op("Replace", None, {"active": "False"})).data["active"] is False
+
+    def test_a_string_boolean_sub_attribute_through_a_value_filter(self):
+        data = patch(USER, user(emails=[dict(WORK)]), op("replace", 'emails[type eq "work"].primary', "False")).data
+        assert data["emails"] == [{**WORK, "primary": False}]
+
+    def test_a_string_boolean_sub_attribute_in_a_complex_value(self):
+        data = patch(USER, user(), op("add", "emails", [{"value": "n@example.com", "primary": "False"}])).data
+        assert data["emails"] == [{"value": "n@example.com", "primary": False}]
+
+    @pytest.mark.parametrize("operation", [
+        op("replace", "active", "False"),
+        op("replace", None, {"active": "False"}),
+    ], ids=["path", "path-less"])
+    def test_without_string_booleans_a_string_is_left_for_the_schema_check(self, operation):
+        data = patch(USER, user(active=True), operation, policy=Policy(string_booleans=False)).data
+        assert data["active"] == "False"
+
+    def test_without_string_booleans_a_string_sub_attribute_is_left_too(self):
+        data = patch(USER, user(), op("add", "emails", [{"value": "n@example.com", "primary": "False"}]),
+                     policy=Policy(string_booleans=False)).data
+        assert data["emails"] == [{"value": "n@example.com", "primary": "False"}]
+
+
 class TestScalarManager:
     """Entra (Δ9) sends the manager as a bare id: `"value": "<uid>"`."""
 
@@ -501,6 +552,10 @@ class TestGroupMembers:
         result = patch(GROUP, {"displayName": "G"}, op("add", "members", [{"value": "u1"}, {"value": "u2"}]))
         assert result.data == {"displayName": "G"}
         assert result.member_steps == [("add", [{"value": "u1"}, {"value": "u2"}])]
+
+    def test_member_attribute_names_are_matched_in_any_case(self):
+        result = patch(GROUP, {"displayName": "G"}, op("add", "Members", [{"Value": "u1", "Type": "User"}]))
+        assert result.member_steps == [("add", [{"value": "u1", "type": "User"}])]
 
     def test_a_member_without_type_is_accepted(self):
         result = patch(GROUP, {"displayName": "G"}, op("add", "members", [{"value": "u1", "display": "u@x"}]))
