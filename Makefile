@@ -30,3 +30,4 @@ test-all: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy --strict domain
+	$(VENV)/bin/mypy adapters app wsgi.py
