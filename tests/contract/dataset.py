@@ -160,10 +160,13 @@ def memory_and_sql(request: pytest.FixtureRequest, directory: Path, *loaders: Lo
         yield memory, sql
 
 
-def fuzz_settings(examples: int) -> settings:
-    """`examples` reproducible cases; SCIM_FUZZ_EXAMPLES=5000 explores further, with fresh random ones."""
+def fuzz_settings(examples: int, thorough: int) -> settings:
+    """`examples` reproducible cases in the default tier, `thorough` of them when
+    SCIM_TEST_THOROUGH is set (.ci/run sets it: every tier runs there); SCIM_FUZZ_EXAMPLES=5000
+    explores further, with fresh random ones."""
     more = os.environ.get("SCIM_FUZZ_EXAMPLES")
-    return settings(max_examples=int(more or examples), deadline=None, derandomize=more is None, database=None)
+    count = int(more) if more else thorough if os.environ.get("SCIM_TEST_THOROUGH") else examples
+    return settings(max_examples=count, deadline=None, derandomize=more is None, database=None)
 
 
 # -- searches ---------------------------------------------------------------------------------------

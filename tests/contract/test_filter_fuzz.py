@@ -90,7 +90,7 @@ def _ids(tx: Transactions, kind: str, text: str) -> tuple[list[str], int | None]
     return [r.id for r in page.items], page.total
 
 
-FUZZ = fuzz_settings(250)  # reproducible unless SCIM_FUZZ_EXAMPLES is set
+FUZZ = fuzz_settings(60, thorough=250)  # reproducible unless SCIM_FUZZ_EXAMPLES is set
 
 
 @FUZZ

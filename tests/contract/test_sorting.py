@@ -197,7 +197,7 @@ SORT_PATHS = {
             "members.$ref", "meta.created", "meta.version"],
 }
 
-SORT_FUZZ = fuzz_settings(40)
+SORT_FUZZ = fuzz_settings(12, thorough=40)
 
 
 @pytest.fixture(scope="module", params=SQL_BACKENDS)

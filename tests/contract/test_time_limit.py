@@ -3,8 +3,6 @@ tooMany), on SQLite and PostgreSQL, instead of holding a worker."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from sqlalchemy import insert
 
@@ -18,9 +16,10 @@ from domain.query.parser import parse_filter
 from tests.contract.conftest import REGISTRY, SQL_BACKENDS, fresh_url, user
 
 
-@pytest.fixture(params=SQL_BACKENDS)
-def engine(request: pytest.FixtureRequest, tmp_path: Path):
-    engine = make_engine(fresh_url(request.param, request, tmp_path))
+@pytest.fixture(params=SQL_BACKENDS, scope="module")
+def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """20,000 users, loaded once for the module: its tests only read."""
+    engine = make_engine(fresh_url(request.param, request, tmp_path_factory.mktemp("time-limit")))
     rows = [resource_row(REGISTRY.user, user(f"u{i:05d}", f"person-{i}", i, title=f"title {i}"))
             for i in range(20_000)]
     with engine.begin() as conn:
