@@ -88,6 +88,18 @@ class TestReplaceUser:
         assert (same.version, same.last_modified) == (user.version, user.last_modified)
         assert len(tx.store.changes) == 1
 
+    def test_an_echoed_password_is_verified_against_the_hash_and_is_no_change(self, tx, clock):
+        user = provision(tx, clock, userName="a", password="p")
+        same = replace(tx, clock, user.id, password="p", userName="a")
+        assert same.version == user.version and len(tx.store.changes) == 1
+        assert tx.store.users[user.id].password_hash == "hashed:p"
+
+    def test_a_new_password_is_stored_hashed_never_as_given(self, tx, clock):
+        user = provision(tx, clock, userName="a", password="p")
+        new = replace(tx, clock, user.id, password="q", userName="a")
+        assert new.version == 2 and tx.store.users[user.id].password_hash == "hashed:q"
+        assert tx.store.changes[-1].attributes == ("password",)
+
     def test_a_change_bumps_the_version(self, tx, clock):
         user = provision(tx, clock, userName="a")
         assert replace(tx, clock, user.id, userName="b").version == 2
