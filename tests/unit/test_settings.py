@@ -55,7 +55,9 @@ def error(path: str | None = None, env: dict[str, str] | None = None) -> str:
 
 
 def with_creds(data: dict[str, Any]) -> dict[str, Any]:
-    return {"scim": {"auth": {"username": "scim", "password": "pw"}, **data.pop("scim", {})}, **data}
+    """`data` with credentials added; never changes `data` (parametrize shares it between runs)."""
+    rest = {k: v for k, v in data.items() if k != "scim"}
+    return {"scim": {"auth": {"username": "scim", "password": "pw"}, **data.get("scim", {})}, **rest}
 
 
 def extension(**overrides: Any) -> dict[str, Any]:

@@ -1,0 +1,64 @@
+"""The credential rules at their own layer: HTTP Basic accepts exactly the configured pair
+(adapters/credentials/basic.py), and passwords are argon2id hashes that verify only the right
+password (adapters/system.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from adapters.credentials.basic import BasicAuthenticator
+from adapters.system import Argon2Hasher
+from domain.model import Principal
+
+USER, PASSWORD = "okta-provisioner", "correct horse battery staple"
+
+
+def attempt(username: str, password: str, scheme: str = "basic") -> Principal | None:
+    return BasicAuthenticator(USER, PASSWORD).authenticate(scheme, {"username": username, "password": password})
+
+
+def test_the_configured_pair_authenticates_as_the_configured_user() -> None:
+    assert attempt(USER, PASSWORD) == Principal(USER, "basic")
+
+
+@pytest.mark.parametrize(("username", "password"), [
+    (USER, "wrong"),                      # right user, wrong password
+    ("someone-else", PASSWORD),           # wrong user, right password
+    ("someone-else", "wrong"),
+    (USER, PASSWORD + " "), (USER, PASSWORD[:-1]), (USER.upper(), PASSWORD), (USER, PASSWORD.upper()),
+    ("", ""), (USER, ""), ("", PASSWORD),
+])
+def test_anything_but_the_exact_pair_is_refused(username: str, password: str) -> None:
+    assert attempt(username, password) is None
+
+
+def test_missing_credential_parts_are_refused() -> None:
+    authenticator = BasicAuthenticator(USER, PASSWORD)
+    assert authenticator.authenticate("basic", {}) is None
+    assert authenticator.authenticate("basic", {"username": USER}) is None
+    assert authenticator.authenticate("basic", {"password": PASSWORD}) is None
+
+
+def test_the_right_pair_under_another_scheme_is_refused() -> None:
+    assert attempt(USER, PASSWORD, scheme="bearer") is None
+    assert BasicAuthenticator(USER, PASSWORD).schemes == ("basic",)
+
+
+def test_the_authenticator_keeps_digests_not_the_secret() -> None:
+    kept = vars(BasicAuthenticator(USER, PASSWORD))
+    assert PASSWORD not in [v for v in kept.values() if isinstance(v, str)]
+    assert all(PASSWORD.encode() not in v for v in kept.values() if isinstance(v, bytes))
+
+
+def test_a_password_is_stored_as_an_argon2id_hash_that_verifies_only_itself() -> None:
+    hasher = Argon2Hasher(time_cost=1, memory_cost=8)
+    hashed = hasher.hash(PASSWORD)
+    assert hashed.startswith("$argon2id$v=19$m=8,t=1,p=1$") and PASSWORD not in hashed
+    assert hasher.verify(hashed, PASSWORD)
+    assert not hasher.verify(hashed, PASSWORD + "x")
+    assert hasher.hash(PASSWORD) != hashed  # salted
+
+
+@pytest.mark.parametrize("stored", ["", PASSWORD, "$argon2id$garbage", "plain:" + PASSWORD])
+def test_a_stored_value_that_is_not_a_valid_hash_verifies_nothing(stored: str) -> None:
+    assert not Argon2Hasher(time_cost=1, memory_cost=8).verify(stored, PASSWORD)
