@@ -9,6 +9,7 @@ from typing import Any
 from domain.errors import InvalidValue, NoTarget
 from domain.query.ast import And, Compare, Expr, Or
 from domain.schema.attributes import BOOLEAN, COMPLEX, READ_ONLY, Attribute
+from domain.schema.values import BadValue, boolean
 
 
 def json_key(value: Any) -> Any:
@@ -26,8 +27,11 @@ def as_list(value: Any) -> list[Any]:
 def coerce(attr: Attribute, value: Any, strings: bool = True) -> Any:
     """Entra's "True"/"False" for booleans, made real booleans before primary rules look at them
     (only when the policy accepts string booleans; else the validator refuses them)."""
-    if strings and attr.type == BOOLEAN and isinstance(value, str) and value.lower() in ("true", "false"):
-        return value.lower() == "true"
+    if attr.type == BOOLEAN and isinstance(value, str):
+        try:
+            return boolean(value, strings)  # the validation rule, here without refusing
+        except BadValue:
+            return value
     return value
 
 
