@@ -39,12 +39,12 @@ def _projection(rtype: ResourceType) -> Projection:
     return url_params().projection(rtype, _policy().unknown)
 
 
-def _write_command(rtype: ResourceType, resource_id: str | None = None) -> WriteCommand:
+def _write_command(rtype: ResourceType, proj: Projection, resource_id: str | None = None) -> WriteCommand:
     loaded = loader_for(rtype, _policy()).load(json_object())
     if resource_id is not None and loaded.resource_id not in (None, resource_id):
         raise Mutability(f"'id' in the body ({loaded.resource_id}) differs from the URL ({resource_id})")
     return WriteCommand(principal(), loaded.attributes, resource_id, loaded.password, loaded.members,
-                        if_match() if resource_id else None, wants_related(rtype, _projection(rtype)))
+                        if_match() if resource_id else None, wants_related(rtype, proj))
 
 
 class Collection(MethodView):
@@ -59,8 +59,9 @@ class Collection(MethodView):
         return listing.search(self.rtype.name, url_params())
 
     def post(self) -> Response:
-        view = _operations(self.rtype.name).create(_write_command(self.rtype))
-        return resource_response(view, self.rtype, _projection(self.rtype), 201)
+        proj = _projection(self.rtype)
+        view = _operations(self.rtype.name).create(_write_command(self.rtype, proj))
+        return resource_response(view, self.rtype, proj, 201)
 
 
 class Item(MethodView):
@@ -80,8 +81,9 @@ class Item(MethodView):
         return resource_response(view, self.rtype, proj)
 
     def put(self, resource_id: str) -> Response:
-        view = _operations(self.rtype.name).replace(_write_command(self.rtype, resource_id))
-        return resource_response(view, self.rtype, _projection(self.rtype))
+        proj = _projection(self.rtype)
+        view = _operations(self.rtype.name).replace(_write_command(self.rtype, proj, resource_id))
+        return resource_response(view, self.rtype, proj)
 
     def patch(self, resource_id: str) -> Response:
         policy, proj = _policy(), _projection(self.rtype)
