@@ -4,7 +4,7 @@ Every repository works inside the unit of work that created it; none of them com
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol
@@ -28,10 +28,12 @@ class ResourceRepository(Protocol):
         """Insert; raises Uniqueness if a unique attribute is taken."""
         ...
 
-    def save(self, resource: Resource, expected_version: int | None = None) -> None:
+    def save(self, resource: Resource, expected_version: int | None = None,
+             changed: Collection[str] | None = None) -> None:
         """Update to `resource` (its version already bumped by the caller). With `expected_version`,
-        raises PreconditionFailed unless the stored version equals it. Raises NotFound,
-        Uniqueness."""
+        raises PreconditionFailed unless the stored version equals it. `changed` names the
+        top-level attributes that differ from the stored ones (None: any may), so a store can
+        skip the work of the others. Raises NotFound, Uniqueness."""
         ...
 
     def delete(self, resource_id: str) -> None:

@@ -4,7 +4,7 @@ lock until it ends and keeps an undo log, so a rollback leaves no trace."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -71,7 +71,8 @@ class InMemoryResources:
         self._items[resource.id] = resource.copy()
         self._undo(lambda: self._items.pop(resource.id, None))
 
-    def save(self, resource: Resource, expected_version: int | None = None) -> None:
+    def save(self, resource: Resource, expected_version: int | None = None,
+             changed: Collection[str] | None = None) -> None:
         old = self._items.get(resource.id)
         if old is None:
             raise NotFound(f"{self._kind} {resource.id} not found")

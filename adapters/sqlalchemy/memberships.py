@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, cast, delete, exists, func, literal, select
+from sqlalchemy import Connection, bindparam, cast, delete, exists, func, literal, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -17,6 +17,27 @@ from adapters.sqlalchemy.tables import groups, users
 from adapters.sqlalchemy.tables import memberships as m
 from domain.errors import InvalidValue
 from domain.model import GroupRef, MemberRef
+
+# Fixed-shape statements, built once (see resources._Statements); values bound per call.
+_MEMBERS = (
+    select(m.c.member_id, users.c.display_name).join(users, users.c.id == m.c.member_id)
+    .where(m.c.group_id == bindparam("b_group")).order_by(m.c.member_id)
+)
+_MEMBERS_AFTER = _MEMBERS.where(m.c.member_id > bindparam("b_after"))
+_GROUPS_OF = (
+    select(m.c.group_id, groups.c.display_name).join(groups, groups.c.id == m.c.group_id)
+    .where(m.c.member_id == bindparam("b_member")).order_by(m.c.group_id)
+)
+_GROUPS_OF_MANY = (
+    select(m.c.member_id, m.c.group_id, groups.c.display_name)
+    .join(groups, groups.c.id == m.c.group_id)
+    .where(m.c.member_id.in_(bindparam("b_members", expanding=True)))
+    .order_by(m.c.member_id, m.c.group_id)
+)
+_IS_MEMBER = select(exists().where(m.c.group_id == bindparam("b_group"),
+                                   m.c.member_id == bindparam("b_member")))
+_DROP_MEMBER = delete(m).where(m.c.member_id == bindparam("b_member")).returning(m.c.group_id)
+_DROP_GROUP = delete(m).where(m.c.group_id == bindparam("b_group"))
 
 
 class SqlMemberships:
@@ -63,45 +84,32 @@ class SqlMemberships:
         return set(self._guarded(statement)), removed
 
     def is_member(self, group_id: str, member_id: str) -> bool:
-        found = exists().where(m.c.group_id == group_id, m.c.member_id == member_id)
-        return bool(self._conn.scalar(select(found)))
+        return bool(self._conn.scalar(_IS_MEMBER, {"b_group": group_id, "b_member": member_id}))
 
     def members(self, group_id: str, after: str | None = None, limit: int | None = None) -> list[MemberRef]:
-        query = (
-            select(m.c.member_id, users.c.display_name).join(users, users.c.id == m.c.member_id)
-            .where(m.c.group_id == group_id).order_by(m.c.member_id)
-        )
+        query, params = _MEMBERS, {"b_group": group_id, "b_after": after}
         if after is not None:
-            query = query.where(m.c.member_id > after)
+            query = _MEMBERS_AFTER
         if limit is not None:
             query = query.limit(limit)
-        return [MemberRef(member, display) for member, display in self._conn.execute(query)]
+        return [MemberRef(member, display) for member, display in self._conn.execute(query, params)]
 
     def groups_of(self, member_id: str) -> list[GroupRef]:
-        query = (
-            select(m.c.group_id, groups.c.display_name).join(groups, groups.c.id == m.c.group_id)
-            .where(m.c.member_id == member_id).order_by(m.c.group_id)
-        )
-        return [GroupRef(group, display) for group, display in self._conn.execute(query)]
+        rows = self._conn.execute(_GROUPS_OF, {"b_member": member_id})
+        return [GroupRef(group, display) for group, display in rows]
 
     def groups_of_many(self, member_ids: Iterable[str]) -> dict[str, list[GroupRef]]:
         found: dict[str, list[GroupRef]] = {}
         for part in chunks(member_ids):
-            query = (
-                select(m.c.member_id, m.c.group_id, groups.c.display_name)
-                .join(groups, groups.c.id == m.c.group_id)
-                .where(m.c.member_id.in_(part)).order_by(m.c.member_id, m.c.group_id)
-            )
-            for member, group, display in self._conn.execute(query):
+            for member, group, display in self._conn.execute(_GROUPS_OF_MANY, {"b_members": part}):
                 found.setdefault(member, []).append(GroupRef(group, display))
         return found
 
     def drop_member(self, member_id: str) -> list[str]:
-        statement = delete(m).where(m.c.member_id == member_id).returning(m.c.group_id)
-        return sorted(self._conn.scalars(statement))
+        return sorted(self._conn.scalars(_DROP_MEMBER, {"b_member": member_id}))
 
     def drop_group(self, group_id: str) -> None:
-        self._conn.execute(delete(m).where(m.c.group_id == group_id))
+        self._conn.execute(_DROP_GROUP, {"b_group": group_id})
 
     def _id_rows(self, ids: list[str]) -> Any:
         if self._sqlite:

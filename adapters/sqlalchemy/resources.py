@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import replace
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -13,6 +14,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Select,
+    bindparam,
     delete,
     func,
     insert,
@@ -34,6 +36,40 @@ from domain.query.ast import Query
 from domain.schema.attributes import ResourceType
 
 
+class _Statements:
+    """The fixed-shape statements of one resource type, built once per process: building a
+    statement and its cache key costs more than running it on SQLite. Values are bound per
+    call (`b_`-prefixed names, which cannot clash with the columns an UPDATE sets)."""
+
+    def __init__(self, kind: str) -> None:
+        storage = STORAGE[kind]
+        t = self.table = storage.table
+        # everything but doc_key, which only filters and sorts read
+        self.columns = [c for c in t.c if c.name != DOC_KEY]
+        by_id = t.c.id == bindparam("b_id")
+        self.get = select(*self.columns).where(by_id)
+        self.get_for_update = self.get.with_for_update()
+        self.insert = insert(t)
+        self.update = update(t).where(by_id)
+        self.update_version = update(t).where(by_id, t.c.version == bindparam("b_version"))
+        self.version = select(t.c.version).where(by_id)
+        self.delete = delete(t).where(by_id)
+        self.side_delete = {name: delete(side.table).where(side.owner_column == bindparam("b_id"))
+                            for name, side in storage.side_tables.items()}
+        self.side_insert = {name: insert(side.table) for name, side in storage.side_tables.items()}
+
+
+@cache
+def _statements(kind: str) -> _Statements:
+    return _Statements(kind)
+
+
+@cache
+def _compilers(kind: str, dialect: str) -> tuple[FilterCompiler, SortCompiler]:
+    compile_filter = FilterCompiler(kind, dialect)
+    return compile_filter, SortCompiler(kind, compile_filter.d)
+
+
 class SqlResources:
     """Users or Groups (`rtype.name`) on `conn`; never commits."""
 
@@ -43,16 +79,14 @@ class SqlResources:
         self.kind = rtype.name
         self._storage = STORAGE[rtype.name]
         self._t = self._storage.table
-        self._compile = FilterCompiler(rtype.name, conn.dialect.name)
-        self._sort = SortCompiler(rtype.name, self._compile.d)
-        # everything but doc_key, which only filters and sorts read
-        self._columns = [c for c in self._t.c if c.name != DOC_KEY]
+        self._s = _statements(rtype.name)
+        self._compile, self._sort = _compilers(rtype.name, conn.dialect.name)
+        self._columns = self._s.columns
 
     def get(self, resource_id: str) -> Resource:
-        query = select(*self._columns).where(self._t.c.id == resource_id)
-        if self._write:  # PostgreSQL: hold the row until commit, so concurrent writers queue
-            query = query.with_for_update()
-        row = self._conn.execute(query).first()
+        # PostgreSQL, in a write: hold the row until commit, so concurrent writers queue
+        query = self._s.get_for_update if self._write else self._s.get
+        row = self._conn.execute(query, {"b_id": resource_id}).first()
         if row is None:
             raise NotFound(f"{self._kind} {resource_id} not found")
         return to_resource(self._kind, row)
@@ -60,30 +94,32 @@ class SqlResources:
     def add(self, resource: Resource) -> None:
         row = resource_row(self._rtype, resource)
         with self._unique(resource):
-            self._conn.execute(insert(self._t).values(row))
+            self._conn.execute(self._s.insert, row)
         self._write_side_rows(resource, replace=False)
 
-    def save(self, resource: Resource, expected_version: int | None = None) -> None:
+    def save(self, resource: Resource, expected_version: int | None = None,
+             changed: Collection[str] | None = None) -> None:
         row = resource_row(self._rtype, resource)
         del row["id"], row["created"]
-        where = [self._t.c.id == resource.id]
+        row["b_id"] = resource.id
+        statement = self._s.update
         if expected_version is not None:
-            where.append(self._t.c.version == expected_version)
-        statement = update(self._t).where(*where).values(row)
+            statement, row["b_version"] = self._s.update_version, expected_version
         # a savepoint only where a new value may be taken (userName): it costs a round trip
-        guard: AbstractContextManager[None] = self._unique(resource) if self._storage.unique else nullcontext()
+        may_collide = any(changed is None or name in changed for name in self._storage.unique)
+        guard: AbstractContextManager[None] = self._unique(resource) if may_collide else nullcontext()
         with guard:
-            count = self._conn.execute(statement).rowcount
+            count = self._conn.execute(statement, row).rowcount
         if count == 0:
-            stored = self._conn.scalar(select(self._t.c.version).where(self._t.c.id == resource.id))
+            stored = self._conn.scalar(self._s.version, {"b_id": resource.id})
             if stored is None:
                 raise NotFound(f"{self._kind} {resource.id} not found")
             raise PreconditionFailed(f'version mismatch: the resource is at W/"{stored}"')
-        self._write_side_rows(resource, replace=True)
+        self._write_side_rows(resource, replace=True, changed=changed)
 
     def delete(self, resource_id: str) -> None:
         # emails and memberships go with it (ON DELETE CASCADE)
-        if self._conn.execute(delete(self._t).where(self._t.c.id == resource_id)).rowcount == 0:
+        if self._conn.execute(self._s.delete, {"b_id": resource_id}).rowcount == 0:
             raise NotFound(f"{self._kind} {resource_id} not found")
 
     def search(self, query: Query) -> Page:
@@ -108,10 +144,16 @@ class SqlResources:
             segments = key.after(position, query.after.id, descending, resource_id)
         order = key.order_by(selected, descending, resource_id)
         with time_limit(self._conn, self._timeout_ms):
-            total = None
-            if query.with_total:
+            total, rows = None, None
+            if query.with_total and start == 0 and query.after is None:
+                # A first page that is not full holds every result: its length is the total
+                # (a `userName eq` lookup needs no COUNT).
+                rows = self._read(page, segments, order, start, count)
+                total = len(rows) if len(rows) < count else None
+            if query.with_total and total is None:
                 total = self._conn.scalar(select(func.count()).select_from(self._t).where(where)) or 0
-            rows = self._read(page, segments, order, start, count) if total is None or start < total else []
+            if rows is None:
+                rows = self._read(page, segments, order, start, count) if total is None or start < total else []
         items = [to_resource(self._kind, r) for r in rows]
         return Page(items, total, start + 1, [key.load(r.sort_key) for r in rows])
 
@@ -145,14 +187,18 @@ class SqlResources:
                 .values(version=self._t.c.version + 1, last_modified=now)
             )
 
-    def _write_side_rows(self, resource: Resource, replace: bool) -> None:
-        """The side table rows (emails) of `resource`, in place of its old ones with `replace`."""
-        for name, side in self._storage.side_tables.items():
+    def _write_side_rows(self, resource: Resource, replace: bool,
+                         changed: Collection[str] | None = None) -> None:
+        """The side table rows (emails) of `resource`, in place of its old ones with `replace`
+        (only those of the attributes in `changed`, when it is given)."""
+        for name in self._storage.side_tables:
+            if changed is not None and name not in changed:
+                continue
             if replace:
-                self._conn.execute(delete(side.table).where(side.owner_column == resource.id))
+                self._conn.execute(self._s.side_delete[name], {"b_id": resource.id})
             rows = side_rows(self._rtype, resource, name)
             if rows:
-                self._conn.execute(insert(side.table), rows)
+                self._conn.execute(self._s.side_insert[name], rows)
 
     @contextmanager
     def _unique(self, resource: Resource) -> Iterator[None]:

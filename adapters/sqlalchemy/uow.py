@@ -14,6 +14,8 @@ from domain.audit import Change
 from domain.ports import MembershipRepository, ResourceRepository
 from domain.schema.registry import Registry
 
+_INSERT_CHANGES = insert(changes)
+
 
 class SqlUnitOfWork:
     """A transaction on a pooled connection. Leaving without commit() rolls back.
@@ -70,7 +72,7 @@ class SqlUnitOfWork:
         if conn is None:
             raise RuntimeError("commit() outside the unit of work")
         if self._pending:
-            conn.execute(insert(changes), [_change_row(c) for c in self._pending])
+            conn.execute(_INSERT_CHANGES, [_change_row(c) for c in self._pending])
             self._pending.clear()
         conn.commit()
         conn.execution_options(**{WRITE_OPTION: False})

@@ -27,7 +27,7 @@ def commit_update(uow: UnitOfWork, resource: Resource, principal: str, operation
     if another writer saved since the read."""
     read_version = resource.version
     resource.touch(now)
-    uow.repository(resource.resource_type).save(resource, read_version)
+    uow.repository(resource.resource_type).save(resource, read_version, names)
     record_and_commit(uow, principal, operation, resource, names)
 
 
