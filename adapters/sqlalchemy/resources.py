@@ -82,6 +82,7 @@ class SqlResources:
         self._s = _statements(rtype.name)
         self._compile, self._sort = _compilers(rtype.name, conn.dialect.name)
         self._columns = self._s.columns
+        self._savepoints = conn.dialect.name != "sqlite"
 
     def get(self, resource_id: str) -> Resource:
         # PostgreSQL, in a write: hold the row until commit, so concurrent writers queue
@@ -105,7 +106,6 @@ class SqlResources:
         statement = self._s.update
         if expected_version is not None:
             statement, row["b_version"] = self._s.update_version, expected_version
-        # a savepoint only where a new value may be taken (userName): it costs a round trip
         may_collide = any(changed is None or name in changed for name in self._storage.unique)
         guard: AbstractContextManager[None] = self._unique(resource) if may_collide else nullcontext()
         with guard:
@@ -202,10 +202,12 @@ class SqlResources:
 
     @contextmanager
     def _unique(self, resource: Resource) -> Iterator[None]:
-        """Run a write in a savepoint and turn a unique violation into Uniqueness. The savepoint
-        keeps the transaction usable after it (PostgreSQL aborts it on any error otherwise)."""
+        """Turn a unique violation into Uniqueness; the unit of work stays usable after it.
+        SQLite undoes only the failed statement; PostgreSQL aborts the whole transaction, so
+        there the write runs in a savepoint (a round trip, paid only where a value may collide)."""
+        savepoint = self._conn.begin_nested() if self._savepoints else nullcontext()
         try:
-            with self._conn.begin_nested():
+            with savepoint:
                 yield
         except IntegrityError as exc:
             name = violated(exc, "unique")

@@ -4,6 +4,7 @@ filters and PATCH. Attribute names resolve case-insensitively (RFC 7643 §2.1)."
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 STRING, BOOLEAN, DECIMAL, INTEGER = "string", "boolean", "decimal", "integer"
 DATETIME, REFERENCE, COMPLEX, BINARY = "dateTime", "reference", "complex", "binary"
@@ -75,6 +76,16 @@ class ResourceType:
     extensions: tuple[tuple[Schema, bool], ...] = ()  # (schema, required)
     # the attribute whose values live in the membership port, not in the resource (Group: members)
     memberships: str | None = None
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    @cached_property
+    def _hash(self) -> int:
+        """Computed once: the caches keyed by a resource type would otherwise hash every
+        attribute of its schemas on each request."""
+        return hash((self.name, self.endpoint, self.description, self.schema, self.extensions,
+                     self.memberships))
 
     def extension(self, urn: str) -> Schema | None:
         lowered = urn.lower()
