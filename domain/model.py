@@ -100,4 +100,4 @@ class Principal:
     """Who is calling: the credential's name."""
 
     name: str
-    scheme: str = "basic"
+    scheme: str  # how it authenticated: basic (later bearer, oauth)

@@ -9,7 +9,7 @@ from domain.model import Principal
 
 
 def _digest(value: str) -> bytes:
-    return hashlib.sha256(value.encode("utf-8", "surrogatepass")).digest()
+    return hashlib.sha256(value.encode(errors="surrogatepass")).digest()
 
 
 class BasicAuthenticator:
@@ -25,6 +25,9 @@ class BasicAuthenticator:
     def authenticate(self, scheme: str, credentials: dict[str, str]) -> Principal | None:
         if scheme != "basic":
             return None
-        user_ok = hmac.compare_digest(_digest(credentials.get("username", "")), self._user)
-        password_ok = hmac.compare_digest(_digest(credentials.get("password", "")), self._password)
+        username, password = credentials.get("username"), credentials.get("password")
+        if username is None or password is None:  # a missing part is no value, not an empty one
+            return None
+        user_ok = hmac.compare_digest(_digest(username), self._user)
+        password_ok = hmac.compare_digest(_digest(password), self._password)
         return Principal(self._name, "basic") if user_ok & password_ok else None

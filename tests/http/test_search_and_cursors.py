@@ -9,6 +9,7 @@ import pytest
 
 from adapters.http.cursors import Cursors, Position
 from tests.http.support import LIST_URN, assert_scim_error, create_group, create_user, get_json
+from tests.unit.test_cursors import _payload
 
 SEARCH_URN = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
 
@@ -161,7 +162,7 @@ class TestCursorPaging:
         first = get_json(api, "/Users?count=2&cursor=")
         last = first["Resources"][-1]["id"]
         # the same position, issued two hours ago: reuse the fingerprint the server gave
-        fingerprint = cursors._fingerprint_of(first["nextCursor"])
+        fingerprint = _payload(first["nextCursor"])["f"]
         old = cursors.seal(fingerprint, Position(None, last, 2), now=0)
         assert_scim_error(api.get(f"/Users?count=2&cursor={quote(old)}"), 400, "expiredCursor")
 

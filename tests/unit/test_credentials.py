@@ -62,3 +62,28 @@ def test_a_password_is_stored_as_an_argon2id_hash_that_verifies_only_itself() ->
 @pytest.mark.parametrize("stored", ["", PASSWORD, "$argon2id$garbage", "plain:" + PASSWORD])
 def test_a_stored_value_that_is_not_a_valid_hash_verifies_nothing(stored: str) -> None:
     assert not Argon2Hasher(time_cost=1, memory_cost=8).verify(stored, PASSWORD)
+
+
+def test_a_secret_with_a_lone_surrogate_authenticates_and_nothing_else_does() -> None:
+    """Config and header text may carry surrogate escapes; they are hashed, not an error."""
+    authenticator = BasicAuthenticator("ops\udcff", "pw\ud800")
+    assert authenticator.authenticate("basic", {"username": "ops\udcff", "password": "pw\ud800"})
+    assert authenticator.authenticate("basic", {"username": "ops\udcff", "password": "pw\ud801"}) is None
+
+
+@pytest.mark.parametrize("configured", ["", "XXXX", USER])
+def test_a_missing_part_matches_no_configured_value(configured: str) -> None:
+    """A missing username or password is no value at all, not some default that could match."""
+    authenticator = BasicAuthenticator(configured, configured)
+    assert authenticator.authenticate("basic", {"password": configured}) is None
+    assert authenticator.authenticate("basic", {"username": configured}) is None
+
+
+def test_the_principal_names_the_scheme_it_authenticated_with() -> None:
+    principal = attempt(USER, PASSWORD)
+    assert principal is not None and principal.name == USER and principal.scheme == "basic"
+
+
+def test_the_production_hasher_uses_owasp_argon2id_parameters() -> None:
+    """19 MiB, two passes, one lane: the parameters are part of every stored hash."""
+    assert Argon2Hasher().hash("x").startswith("$argon2id$v=19$m=19456,t=2,p=1$")

@@ -115,3 +115,30 @@ def test_a_cursor_and_a_fingerprint_are_what_they_were_when_sealed_by_an_earlier
     assert sealed() == (
         "eyJjIjoxMCwiZiI6IjM1YTBiODQ5ZThiOTA2ZDlmM2EzNWM2ZiIsImkiOiJpZC0wMDAxIiwidCI6MTgwMDAwMDAwMCwidiI6"
         "ImFsaWNlIn0.lIDGUgV7ygXnj25FdyymNDYK")
+
+
+def test_an_encoding_ending_in_x_round_trips() -> None:
+    """The padding stripped is `=` only: url-safe base64 may end in any letter (here X)."""
+    assert _b64(b"\x00\x00\x17") == "AAAX" and _unb64("AAAX") == b"\x00\x00\x17"
+
+
+def test_a_cursor_sealed_and_opened_on_the_real_clock_opens() -> None:
+    cursors = Cursors(SECRET)
+    assert cursors.open(cursors.seal(query(), ALICE), query(), 10) == ALICE
+
+
+def test_an_empty_part_and_a_missing_part_fingerprint_alike_and_are_pinned() -> None:
+    """No filter (None) and an empty filter page the same results; pinned across releases."""
+    assert fingerprint("User", None, None, "ascending") == fingerprint("User", "", "", "ascending")
+    assert fingerprint("User", None, None, "ascending") == "8aaffafbc85ca2dec7ddd8bf"
+
+
+@pytest.mark.parametrize(("token", "count", "now", "error", "detail"), [
+    ("garbage", None, NOW, InvalidCursor, "the cursor is not one this server issued"),
+    (None, None, NOW + 3601, ExpiredCursor, "the cursor is older than 3600 seconds; start again"),
+    (None, 11, NOW, InvalidCount, "count must stay 10 while paging with this cursor"),
+])
+def test_each_refusal_says_why(token, count, now, error, detail) -> None:
+    with pytest.raises(error) as caught:
+        Cursors(SECRET).open(token or sealed(), query(), count, now=now)
+    assert caught.value.detail == detail

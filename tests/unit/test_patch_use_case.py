@@ -204,6 +204,15 @@ class TestPasswords:
             env.patch(USER, uid, op("replace", "password", value))
         assert env.snapshot(USER, uid) == before
 
+    def test_a_password_that_is_not_a_string_says_so(self, env):
+        with pytest.raises(InvalidValue) as caught:
+            env.patch(USER, env.ann, op("replace", "password", 5))
+        assert caught.value.detail == "'password' must be a string"
+
+    def test_a_password_change_is_recorded_as_a_password_change_and_nothing_else(self, env):
+        env.patch(USER, env.ann, op("replace", "password", "n3w-Secret"))
+        assert env.tx.store.changes[-1].attributes == ("password",)
+
     def test_a_failed_patch_keeps_the_old_password(self, env):
         uid = env.user("dee", password="old").id
         with pytest.raises(InvalidPath):
@@ -366,6 +375,13 @@ class TestGroupMembers:
                       op("add", "members", [{"value": env.cid}]),
                       members=MemberPolicy(max_changes=2))
         assert env.snapshot(GROUP, gid) == before
+
+    def test_the_cap_refusal_says_how_many_changes_and_the_limit(self, env):
+        gid = env.group().id
+        with pytest.raises(PayloadTooLarge) as caught:
+            env.patch(GROUP, gid, op("add", "members", [{"value": env.ann}, {"value": env.bob}]),
+                      members=MemberPolicy(max_changes=1))
+        assert caught.value.detail == "2 member changes in one request; the limit is 1"
 
     def test_member_changes_up_to_the_cap_are_applied(self, env):
         gid = env.group().id

@@ -39,7 +39,30 @@ def replace(tx, clock, user_id, version=None, password=None, **attrs):
     return use_case(WriteCommand("idp", attrs, user_id, password, None, version)).resource
 
 
+class Recording(InMemoryTransactions):
+    """Transactions that remember the kind of each unit of work opened."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.opened: list[bool] = []
+
+    def __call__(self, *, write: bool):
+        self.opened.append(write)
+        return super().__call__(write=write)
+
+
 class TestProvisionUser:
+    def test_a_create_runs_in_a_write_unit_of_work(self, clock):
+        """SQLite takes its write lock up front only for a write unit of work (BEGIN IMMEDIATE);
+        a create in a read one would upgrade its lock mid-way and fail under load."""
+        recording = Recording()
+        provision(recording, clock, userName="bjensen")
+        assert recording.opened == [True]
+
+    def test_a_new_user_is_in_no_group(self, tx, clock):
+        use_case = ProvisionUser(tx, REG.user, clock, IDS, ReversibleHasher())
+        assert use_case(WriteCommand("idp", {"userName": "bjensen"})).groups == []
+
     def test_a_new_user_gets_an_id_version_one_and_timestamps(self, tx, clock):
         user = provision(tx, clock, userName="bjensen", active=True)
         assert user.id.startswith("id-") and user.version == 1
