@@ -6,7 +6,8 @@ import logging
 import secrets
 
 from dependency_injector import providers
-from flask import Flask
+from flask import Flask, Request, Response
+from flask.sessions import SessionInterface, SessionMixin
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -41,6 +42,16 @@ def preflight() -> str | None:
     return None
 
 
+class NoSessions(SessionInterface):
+    """Every request gets Flask's null session, and no cookie is ever set."""
+
+    def open_session(self, app: Flask, request: Request) -> SessionMixin | None:
+        return None  # Flask then uses make_null_session
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        return None
+
+
 def create_app(settings: Settings | None = None) -> Flask:
     """Build one app (one per process: dependency-injector wiring is process-global)."""
     from adapters.http import dependencies, errors
@@ -65,6 +76,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         n = settings.server.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=n)  # type: ignore[method-assign]
 
+    # The SCIM API keeps no session: without this, Flask would derive a cookie signer on every
+    # request because a secret key is set (it signs cursors).
+    app.session_interface = NoSessions()
     container.secret_key.override(providers.Object(app.secret_key))
     errors.register(app)
     if settings.scim.enabled:

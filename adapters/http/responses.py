@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from flask import Response, request
+from werkzeug.sansio.utils import get_current_url
 
 from adapters.http import SCIM_PREFIX
 from adapters.http.errors import SCIM_JSON
@@ -114,7 +116,14 @@ def list_response(resources: list[dict[str, Any]], total: int, start_index: int)
 
 def base_url() -> str:
     """The SCIM base URL as the client sees it (behind trusted proxies: as they forwarded it)."""
-    return request.url_root.rstrip("/") + SCIM_PREFIX
+    return _base_url(request.scheme, request.host, request.root_path)
+
+
+@lru_cache(maxsize=256)
+def _base_url(scheme: str, host: str, root_path: str) -> str:
+    """What request.url_root gives (werkzeug's quoting included), worked out once per origin
+    instead of per request and per resource of a list."""
+    return get_current_url(scheme, host, root_path).rstrip("/") + SCIM_PREFIX
 
 
 def respond(body: dict[str, Any], status: int = 200, etag: str | None = None,

@@ -35,9 +35,8 @@ class SqlUnitOfWork:
         self._conn: Connection | None = None
 
     def __enter__(self) -> SqlUnitOfWork:
-        conn = self._engine.connect()
+        conn = self._engine.connect()  # a write engine's connections carry WRITE_OPTION
         try:
-            conn.execution_options(**{WRITE_OPTION: self._write})
             conn.begin()  # SQLite: BEGIN IMMEDIATE for writes, so writers queue up front
         except BaseException:
             conn.close()
@@ -92,6 +91,9 @@ class SqlTransactions:
 
     def __init__(self, engine: Engine, registry: Registry, search_timeout_ms: int = 0) -> None:
         self.engine, self.registry, self.search_timeout_ms = engine, registry, search_timeout_ms
+        # the same pool, with the write option set once rather than on each connection
+        self._write_engine = engine.execution_options(**{WRITE_OPTION: True})
 
     def __call__(self, *, write: bool) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine, self.registry, write, self.search_timeout_ms)
+        engine = self._write_engine if write else self.engine
+        return SqlUnitOfWork(engine, self.registry, write, self.search_timeout_ms)
