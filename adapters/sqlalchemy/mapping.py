@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Row
@@ -137,7 +138,12 @@ def email_rows(rtype: ResourceType, r: Resource) -> list[dict[str, Any]]:
 
 def to_resource(kind: str, row: Row[Any]) -> Resource:
     """The User or Group (`kind`) a row read with every column but DOC_KEY holds."""
-    m, storage = row._mapping, STORAGE[kind]
+    return resource_of(kind, row._mapping)
+
+
+def resource_of(kind: str, m: Mapping[Any, Any]) -> Resource:
+    """The User or Group (`kind`) of column values by name (every column but DOC_KEY)."""
+    storage = STORAGE[kind]
     fields = {indexed.field: m[indexed.key] for indexed in storage.columns.values() if indexed.field}
     password = m[storage.password] if storage.password is not None else None
     return Resource(resource_type=kind, data=m[DOC], version=m["version"], password_hash=password, **fields)

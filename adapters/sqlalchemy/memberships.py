@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
+from adapters.sqlalchemy.prepared import Prepared
 from adapters.sqlalchemy.statements import chunks, violated
 from adapters.sqlalchemy.tables import groups, users
 from adapters.sqlalchemy.tables import memberships as m
@@ -19,12 +20,19 @@ from domain.errors import InvalidValue
 from domain.model import GroupRef, MemberRef
 
 # Fixed-shape statements, built once (see resources._Statements); values bound per call.
-_MEMBERS = (
+# The reads of every GET run on the driver's cursor (prepared.Prepared): (after?, limit?) -> read
+_MEMBERS_ALL = (
     select(m.c.member_id, users.c.display_name).join(users, users.c.id == m.c.member_id)
     .where(m.c.group_id == bindparam("b_group")).order_by(m.c.member_id)
 )
-_MEMBERS_AFTER = _MEMBERS.where(m.c.member_id > bindparam("b_after"))
-_GROUPS_OF = (
+_MEMBERS = {
+    (False, False): Prepared(_MEMBERS_ALL),
+    (False, True): Prepared(_MEMBERS_ALL.limit(bindparam("b_limit"))),
+    (True, False): Prepared(_MEMBERS_ALL.where(m.c.member_id > bindparam("b_after"))),
+    (True, True): Prepared(_MEMBERS_ALL.where(m.c.member_id > bindparam("b_after"))
+                           .limit(bindparam("b_limit"))),
+}
+_GROUPS_OF = Prepared(
     select(m.c.group_id, groups.c.display_name).join(groups, groups.c.id == m.c.group_id)
     .where(m.c.member_id == bindparam("b_member")).order_by(m.c.group_id)
 )
@@ -87,15 +95,12 @@ class SqlMemberships:
         return bool(self._conn.scalar(_IS_MEMBER, {"b_group": group_id, "b_member": member_id}))
 
     def members(self, group_id: str, after: str | None = None, limit: int | None = None) -> list[MemberRef]:
-        query, params = _MEMBERS, {"b_group": group_id, "b_after": after}
-        if after is not None:
-            query = _MEMBERS_AFTER
-        if limit is not None:
-            query = query.limit(limit)
-        return [MemberRef(member, display) for member, display in self._conn.execute(query, params)]
+        query = _MEMBERS[after is not None, limit is not None]
+        rows = query.rows(self._conn, {"b_group": group_id, "b_after": after, "b_limit": limit})
+        return [MemberRef(member, display) for member, display in rows]
 
     def groups_of(self, member_id: str) -> list[GroupRef]:
-        rows = self._conn.execute(_GROUPS_OF, {"b_member": member_id})
+        rows = _GROUPS_OF.rows(self._conn, {"b_member": member_id})
         return [GroupRef(group, display) for group, display in rows]
 
     def groups_of_many(self, member_ids: Iterable[str]) -> dict[str, list[GroupRef]]:

@@ -25,7 +25,8 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from adapters.sqlalchemy.limits import time_limit
-from adapters.sqlalchemy.mapping import resource_row, side_rows, to_resource
+from adapters.sqlalchemy.mapping import resource_of, resource_row, side_rows, to_resource
+from adapters.sqlalchemy.prepared import Prepared
 from adapters.sqlalchemy.query.filters import FilterCompiler
 from adapters.sqlalchemy.query.ordering import SortCompiler
 from adapters.sqlalchemy.statements import chunks, violated
@@ -47,8 +48,9 @@ class _Statements:
         # everything but doc_key, which only filters and sorts read
         self.columns = [c for c in t.c if c.name != DOC_KEY]
         by_id = t.c.id == bindparam("b_id")
-        self.get = select(*self.columns).where(by_id)
-        self.get_for_update = self.get.with_for_update()
+        self.get = Prepared(select(*self.columns).where(by_id))
+        self.get_for_update = Prepared(select(*self.columns).where(by_id).with_for_update())
+        self.names = tuple(c.name for c in self.columns)
         self.insert = insert(t)
         self.update = update(t).where(by_id)
         self.update_version = update(t).where(by_id, t.c.version == bindparam("b_version"))
@@ -87,10 +89,10 @@ class SqlResources:
     def get(self, resource_id: str) -> Resource:
         # PostgreSQL, in a write: hold the row until commit, so concurrent writers queue
         query = self._s.get_for_update if self._write else self._s.get
-        row = self._conn.execute(query, {"b_id": resource_id}).first()
-        if row is None:
+        rows = query.rows(self._conn, {"b_id": resource_id})
+        if not rows:
             raise NotFound(f"{self._kind} {resource_id} not found")
-        return to_resource(self._kind, row)
+        return resource_of(self._kind, dict(zip(self._s.names, rows[0], strict=True)))
 
     def add(self, resource: Resource) -> None:
         row = resource_row(self._rtype, resource)
