@@ -24,12 +24,6 @@ class Resource:
     version: int = 1
     password_hash: str | None = None
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Resource) and (self.resource_type, self.id) == (other.resource_type, other.id)
-
-    def __hash__(self) -> int:
-        return hash((self.resource_type, self.id))
-
     def copy(self) -> Resource:
         return Resource(
             self.id, self.resource_type, copy.deepcopy(self.data), self.created,

@@ -69,7 +69,12 @@ class InMemoryResources:
             raise Uniqueness(f"{self._kind} id {resource.id} already exists")
         self._claim_name(resource)
         self._items[resource.id] = resource.copy()
-        self._undo(lambda: self._items.pop(resource.id, None))
+
+        def undo() -> None:
+            self._items.pop(resource.id, None)
+            self._release_name(resource)
+
+        self._undo(undo)
 
     def save(self, resource: Resource, expected_version: int | None = None,
              changed: Collection[str] | None = None) -> None:
@@ -207,13 +212,13 @@ class InMemoryMemberships:
         return member_id in self._s.members.get(group_id, set())
 
     def members(self, group_id: str, after: str | None = None, limit: int | None = None) -> list[MemberRef]:
-        ids = sorted(m for m in self._s.members.get(group_id, set()) if after is None or m > after)
-        ids = ids[:limit] if limit is not None else ids
-        return [MemberRef(m, self._s.users[m].display_name if m in self._s.users else None) for m in ids]
+        # every member exists: adds check it, and deleting a user or group drops its memberships
+        ids = sorted(m for m in self._s.members.get(group_id, set()) if after is None or m > after)[:limit]
+        return [MemberRef(m, self._s.users[m].display_name) for m in ids]
 
     def groups_of(self, member_id: str) -> list[GroupRef]:
         ids = sorted(self._s.member_of.get(member_id, set()))
-        return [GroupRef(g, self._s.groups[g].display_name if g in self._s.groups else None) for g in ids]
+        return [GroupRef(g, self._s.groups[g].display_name) for g in ids]
 
     def groups_of_many(self, member_ids: Iterable[str]) -> dict[str, list[GroupRef]]:
         return {m: refs for m in member_ids if (refs := self.groups_of(m))}

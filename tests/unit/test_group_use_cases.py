@@ -3,12 +3,13 @@
 import pytest
 
 from adapters.memory.store import InMemoryTransactions
-from domain.errors import InvalidValue, PreconditionFailed
+from domain.errors import InvalidValue, Mutability, PayloadTooLarge, PreconditionFailed
 from domain.provisioning.commands import DeleteCommand, GetCommand, MemberInput, WriteCommand
 from domain.provisioning.groups import CreateGroup, DeleteGroup, ReplaceGroup
-from domain.provisioning.membership import SyncGroupMembership
+from domain.provisioning.membership import MemberPolicy, SyncGroupMembership
 from domain.provisioning.reads import GetResource
 from domain.provisioning.users import DeleteUser, ProvisionUser
+from domain.schema.attributes import Attribute, Schema
 from domain.schema.registry import default_registry
 from tests.fakes import FixedClock, ReversibleHasher, SequentialIds
 
@@ -100,3 +101,58 @@ class TestGroups:
         group = create(env, members=[(ann, None)]).resource
         DeleteGroup(tx, clock)(DeleteCommand("idp", group.id))
         assert GetResource(tx)(GetCommand("idp", "User", ann)).groups == []
+
+    def test_a_create_records_members_only_when_there_are_some(self, env):
+        tx, ann = env[0], env[3][0]
+        create(env)
+        create(env, members=[(ann, None)])
+        assert [c.attributes for c in tx.store.changes[-2:]] == [("displayName",), ("displayName", "members")]
+
+    @pytest.mark.parametrize(("name", "members", "recorded"), [
+        ("Renamed", [1], ("displayName", "members")),
+        ("G", [1], ("members",)),
+        ("Renamed", [0], ("displayName",)),
+    ])
+    def test_a_replace_records_what_it_changed(self, env, name, members, recorded):
+        tx, users = env[0], env[3]
+        group = create(env, members=[(users[0], None)]).resource
+        replace(env, group.id, [users[i] for i in members], name=name)
+        assert tx.store.changes[-1].attributes == recorded
+
+    def test_a_replace_counts_members_added_and_removed_against_the_cap(self, env):
+        tx, clock, _, (ann, bob, cid) = env
+        group = create(env, members=[(ann, None)]).resource
+        use_case = ReplaceGroup(tx, REG.group, clock, SyncGroupMembership(MemberPolicy(max_changes=2)))
+        cmd = WriteCommand("idp", {"displayName": "G"}, group.id, members=(MemberInput(bob), MemberInput(cid)))
+        with pytest.raises(PayloadTooLarge) as caught:
+            use_case(cmd)
+        assert caught.value.detail == "3 member changes in one request; the limit is 2"
+        assert tx.store.members[group.id] == {ann}
+
+    @pytest.mark.parametrize("how", ["create", "replace"])
+    def test_a_refusal_of_unknown_members_names_the_first_twenty_in_order(self, env, how):
+        tx, ann = env[0], env[3][0]
+        unknown = [f"nobody-{i:02d}" for i in range(21, 0, -1)]
+        group = create(env).resource
+        with pytest.raises(InvalidValue) as caught:
+            if how == "create":
+                create(env, members=[(ann, None)] + [(u, None) for u in unknown])
+            else:
+                replace(env, group.id, [ann, *unknown])
+        assert caught.value.detail == "unknown member id(s): " + ", ".join(sorted(unknown)[:20])
+        assert list(tx.store.groups) == [group.id] and not tx.store.members.get(group.id)
+
+    def test_a_replace_may_not_change_an_immutable_extension_attribute(self):
+        urn = "urn:example:acme:Group"
+        rtype = default_registry(group_extensions=(
+            Schema(urn, "Acme", "", (Attribute("code", mutability="immutable"),)),)).group
+        tx, clock = InMemoryTransactions(), FixedClock()
+        group = CreateGroup(tx, rtype, clock, SequentialIds(), SyncGroupMembership())(
+            WriteCommand("idp", {"displayName": "G", urn: {"code": "A"}})).resource
+        use_case = ReplaceGroup(tx, rtype, clock, SyncGroupMembership())
+        with pytest.raises(Mutability) as caught:
+            use_case(WriteCommand("idp", {"displayName": "G", urn: {"code": "B"}}, group.id))
+        assert caught.value.detail == f"'{urn}:code' is immutable"
+        kept = use_case(WriteCommand("idp", {"displayName": "H", urn: {"code": "A"}}, group.id))
+        assert kept.resource.data == {"displayName": "H", urn: {"code": "A"}}
+        assert tx.store.groups[group.id].data[urn] == {"code": "A"}
