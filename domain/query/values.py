@@ -45,10 +45,8 @@ def comparable(attr: Attribute, value: Any) -> Literal:
         return None
     if kind == NUMBER:
         return value if isinstance(value, int | float) else None
-    if kind == TIME:
-        if isinstance(value, datetime):
-            return time_text(value) if value.tzinfo else None
-        t = as_time(value) if isinstance(value, str) and value else None
+    if kind == TIME:  # an aware datetime (meta.created) or text naming one
+        t = as_time(value)
         return time_text(t) if t is not None else None
     if isinstance(value, int | float):  # text attributes compare numbers as their text
         value = str(value)

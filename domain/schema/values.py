@@ -16,7 +16,7 @@ class BadValue(ValueError):
     """A value not of its attribute's type; str() is the message for the client."""
 
 
-def boolean(value: Any, strings: bool = True) -> bool:
+def boolean(value: Any, strings: bool) -> bool:
     """A JSON boolean (RFC 7643 §2.3.2); with `strings`, "true"/"false" in any case too (Entra
     sends "False")."""
     if isinstance(value, bool):
@@ -76,7 +76,7 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
 }
 
 
-def scalar(kind: str, value: Any, strings: bool = True) -> Any:
+def scalar(kind: str, value: Any, strings: bool) -> Any:
     """A value of a simple type (RFC 7643 §2.3.1–§2.3.7); `strings` as in `boolean`."""
     if kind == BOOLEAN:
         return boolean(value, strings)

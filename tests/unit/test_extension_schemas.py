@@ -73,29 +73,41 @@ def test_the_registry_checks_the_rules_too() -> None:
 @pytest.mark.parametrize(("declarations", "key", "message"), [
     ([ext(schema="example:acme")], "[0].schema", "expected a URN starting with 'urn:', got 'example:acme'"),
     ([ext(schema=USER_SCHEMA)], "[0].schema", f"{USER_SCHEMA!r} is defined by SCIM itself"),
-    ([ext(schema=ENTERPRISE_USER_SCHEMA.lower())], "[0].schema", "is defined by SCIM itself"),
-    ([ext(schema="urn:ietf:params:scim:schemas:core:2.0:Schema")], "[0].schema", "is defined by SCIM itself"),
-    ([ext(), ext(schema=ACME.upper().replace("URN:", "urn:"))], "[1].schema", "duplicates extensions[0]"),
+    ([ext(schema=ENTERPRISE_USER_SCHEMA.lower())], "[0].schema",
+     f"{ENTERPRISE_USER_SCHEMA.lower()!r} is defined by SCIM itself"),
+    ([ext(schema="urn:ietf:params:scim:schemas:core:2.0:Schema")], "[0].schema",
+     "'urn:ietf:params:scim:schemas:core:2.0:Schema' is defined by SCIM itself"),
+    ([ext(), ext(schema=ACME.upper().replace("URN:", "urn:"))], "[1].schema",
+     f"{ACME.upper().replace('URN:', 'urn:')!r} duplicates extensions[0]"),
     ([ext(resource_type="Device")], "[0].resource_type", "expected one of User, Group, got 'Device'"),
     ([ext(attributes=())], "[0].attributes", "must not be empty"),
     ([ext(name="")], "[0].name", "must not be empty"),
     ([ext(name="  ")], "[0].name", "must not be empty"),
-    ([ext(attr("1badge"))], "[0].attributes[0].name", "expected a letter then letters, digits, '-' or '_'"),
-    ([ext(attr("badge number"))], "[0].attributes[0].name", "expected a letter"),
-    ([ext(attr("$ref"))], "[0].attributes[0].name", "expected a letter"),  # only inside a complex value
+    ([ext(attr("1badge"))], "[0].attributes[0].name",
+     "expected a letter then letters, digits, '-' or '_', got '1badge'"),
+    ([ext(attr("badge number"))], "[0].attributes[0].name",
+     "expected a letter then letters, digits, '-' or '_', got 'badge number'"),
+    ([ext(attr("$ref"))], "[0].attributes[0].name",  # only inside a complex value
+     "expected a letter then letters, digits, '-' or '_', got '$ref'"),
     ([ext(attr("Badge"), attr("bADGE"))], "[0].attributes[1].name", "'bADGE' duplicates extensions[0].attributes[0]"),
-    ([ext(attr(type="text"))], "[0].attributes[0].type", "expected one of binary, boolean, complex"),
-    ([ext(attr(mutability="write"))], "[0].attributes[0].mutability", "expected one of immutable, readOnly"),
-    ([ext(attr(returned="sometimes"))], "[0].attributes[0].returned", "expected one of always, default"),
-    ([ext(attr(uniqueness="unique"))], "[0].attributes[0].uniqueness", "expected one of global, none, server"),
-    ([ext(attr(uniqueness="server"))], "[0].attributes[0].uniqueness", "only 'none' is supported"),
+    ([ext(attr(type="text"))], "[0].attributes[0].type",
+     "expected one of binary, boolean, complex, dateTime, decimal, integer, reference, string, got 'text'"),
+    ([ext(attr(mutability="write"))], "[0].attributes[0].mutability",
+     "expected one of immutable, readOnly, readWrite, writeOnly, got 'write'"),
+    ([ext(attr(returned="sometimes"))], "[0].attributes[0].returned",
+     "expected one of always, default, never, request, got 'sometimes'"),
+    ([ext(attr(uniqueness="unique"))], "[0].attributes[0].uniqueness",
+     "expected one of global, none, server, got 'unique'"),
+    ([ext(attr(uniqueness="server"))], "[0].attributes[0].uniqueness",
+     "only 'none' is supported on extension attributes (not enforced otherwise)"),
     ([ext(attr(sub_attributes=(attr("x"),)))], "[0].attributes[0].subAttributes",
      "allowed only on a complex attribute"),
     ([ext(attr(type="complex"))], "[0].attributes[0].subAttributes", "required for a complex attribute"),
     ([ext(attr(type="complex", sub_attributes=(attr(type="complex", sub_attributes=(attr(),)),)))],
      "[0].attributes[0].subAttributes[0].type", "a sub-attribute cannot be complex"),
     ([ext(attr(type="complex", sub_attributes=(attr(), attr("BADGE"))))],
-     "[0].attributes[0].subAttributes[1].name", "duplicates extensions[0].attributes[0].subAttributes[0]"),
+     "[0].attributes[0].subAttributes[1].name",
+     "'BADGE' duplicates extensions[0].attributes[0].subAttributes[0]"),
     ([ext(attr(reference_types=["User"]))], "[0].attributes[0].referenceTypes",
      "allowed only on a reference attribute"),
     ([ext(attr(required=True, mutability="readOnly"))], "[0].attributes[0].required",
@@ -104,7 +116,7 @@ def test_the_registry_checks_the_rules_too() -> None:
 def test_every_broken_rule_names_its_key_under_the_given_path(declarations, key: str, message: str) -> None:
     err = problem(*declarations)
     assert err.key == "extensions" + key
-    assert message in err.problem
+    assert err.problem == message  # the exact text: it is what the admin reads
 
 
 def test_a_sub_attribute_may_be_called_ref() -> None:
