@@ -121,7 +121,7 @@ class PatchEngine:
             return
         self._check_mutability(op, target, value, result.data)
         if value is None and op != "remove":
-            op, has_value = "remove", False  # null means unassigned (RFC 7643 §2.5)
+            op = "remove"  # null means unassigned (RFC 7643 §2.5)
         attr = path.attribute
         if (op != "remove" and attr.type == COMPLEX and not attr.multi_valued and path.sub is None
                 and target.filter is None and not isinstance(value, dict) and attr.sub("value")):
@@ -130,7 +130,7 @@ class PatchEngine:
         if holder is None:
             return
         if target.filter is not None:
-            self._filtered(op, target, value, has_value, holder)
+            self._filtered(op, target, value, holder)
         elif path.sub is not None:
             self._sub(op, path, value, holder)
         elif attr.multi_valued:
@@ -199,7 +199,7 @@ class PatchEngine:
         parent[sub.name] = self._coerce(sub, value)
         holder[attr.name] = parent
 
-    def _filtered(self, op: str, target: PatchPath, value: Any, has_value: bool, holder: dict[str, Any]) -> None:
+    def _filtered(self, op: str, target: PatchPath, value: Any, holder: dict[str, Any]) -> None:
         attr, expr = target.path.attribute, target.filter
         assert expr is not None
         elements = [dict(e) for e in holder.get(attr.name) or [] if isinstance(e, dict)]

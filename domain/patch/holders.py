@@ -37,4 +37,4 @@ def drop_empty(data: dict[str, Any], path: AttrPath) -> None:
     if found.get(path.attribute.name) in ({}, [], None):
         found.pop(path.attribute.name, None)
     if path.extension and not found:
-        data.pop(path.schema, None)
+        del data[path.schema]  # `found` is that object

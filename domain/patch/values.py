@@ -24,7 +24,7 @@ def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def coerce(attr: Attribute, value: Any, strings: bool = True) -> Any:
+def coerce(attr: Attribute, value: Any, strings: bool) -> Any:
     """Entra's "True"/"False" for booleans, made real booleans before primary rules look at them
     (only when the policy accepts string booleans; else the validator refuses them)."""
     if attr.type == BOOLEAN and isinstance(value, str):
@@ -35,7 +35,7 @@ def coerce(attr: Attribute, value: Any, strings: bool = True) -> Any:
     return value
 
 
-def canonical(attr: Attribute, value: Any, reject_unknown: bool = False, strings: bool = True) -> Any:
+def canonical(attr: Attribute, value: Any, reject_unknown: bool, strings: bool) -> Any:
     """Canonical sub-attribute names; readOnly sub-attributes are dropped, unknown keys dropped or
     (reject_unknown) refused."""
     if attr.type != COMPLEX or not isinstance(value, dict):
