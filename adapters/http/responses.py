@@ -4,7 +4,7 @@ the URL the client sees, list responses, and the headers (ETag, Location, Conten
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -14,7 +14,7 @@ from werkzeug.sansio.utils import get_current_url
 
 from adapters.http import SCIM_PREFIX
 from adapters.http.errors import SCIM_JSON
-from domain.model import GROUP, USER
+from domain.model import GROUP, USER, GroupRef, MemberRef
 from domain.provisioning.commands import View
 from domain.query.projection import EVERYTHING, Projection
 from domain.schema.attributes import Attribute, ResourceType
@@ -31,16 +31,17 @@ def _pick(value: dict[str, Any], names: list[str]) -> dict[str, Any]:
     return {n: value[n] for n in names if value.get(n) is not None}
 
 
-def _visible(schema: str, attrs: tuple[Attribute, ...], data: dict[str, Any], proj: Projection) -> dict[str, Any]:
+def _visible(schema: str, attrs: tuple[Attribute, ...], data: dict[str, Any], proj: Projection,
+             ready: str | None = None) -> dict[str, Any]:
     """The attributes of `data` the projection wants, in schema order, sub-attributes included.
     Which sub-attributes are wanted is decided once per attribute, not once per value (a group
-    may have 100k members)."""
+    may have 100k members); the value of `ready` is already projected."""
     out: dict[str, Any] = {}
     for attr in attrs:
         value = data.get(attr.name)
         if value is None or not proj.wants(schema, attr):
             continue
-        if attr.sub_attributes:
+        if attr.sub_attributes and attr.name != ready:
             names = [s.name for s in attr.sub_attributes if proj.wants(schema, attr, s)]
             if isinstance(value, list):
                 value = [p for v in value if isinstance(v, dict) and (p := _pick(v, names))]
@@ -52,18 +53,38 @@ def _visible(schema: str, attrs: tuple[Attribute, ...], data: dict[str, Any], pr
     return out
 
 
-def _groups(view: View, base_url: str) -> list[dict[str, Any]]:
-    return [{"value": g.value, "$ref": f"{base_url}/Groups/{g.value}", "display": g.display, "type": "direct"}
-            for g in view.groups or ()]
+def _related(refs: Iterable[GroupRef] | Iterable[MemberRef], base: str, names: Collection[str],
+             fixed_type: str | None = None) -> list[dict[str, Any]]:
+    """Membership values with only the wanted sub-attributes (`names`), in schema order (value,
+    $ref, display, type), built in one pass: a group may have 100k members."""
+    value, ref, display, kind = ("value" in names, "$ref" in names, "display" in names,
+                                 "type" in names)
+    out = []
+    for r in refs:
+        element: dict[str, Any] = {}
+        if value:
+            element["value"] = r.value
+        if ref:
+            element["$ref"] = f"{base}{r.value}"
+        if display and r.display is not None:
+            element["display"] = r.display
+        if kind:
+            element["type"] = fixed_type or getattr(r, "type", None)
+        if element:
+            out.append(element)
+    return out
 
 
-def _members(view: View, base_url: str) -> list[dict[str, Any]]:
-    return [{"value": m.value, "$ref": f"{base_url}/Users/{m.value}", "display": m.display, "type": m.type}
-            for m in view.members or ()]
+def _groups(view: View, base_url: str, names: Collection[str]) -> list[dict[str, Any]]:
+    return _related(view.groups or (), f"{base_url}/Groups/", names, "direct")
+
+
+def _members(view: View, base_url: str, names: Collection[str]) -> list[dict[str, Any]]:
+    return _related(view.members or (), f"{base_url}/Users/", names)
 
 
 # resource type -> its attribute derived from memberships, and how to write it
-RELATED: dict[str, tuple[str, Callable[[View, str], list[dict[str, Any]]]]] = {
+RELATED: dict[str, tuple[str, Callable[[View, str, Collection[str]], list[dict[str, Any]]]]] = {
     USER: ("groups", _groups), GROUP: ("members", _members),
 }
 
@@ -75,15 +96,18 @@ def render(view: View, rtype: ResourceType, base_url: str, proj: Projection = EV
     core = rtype.schema.id
     data = dict(r.data)
     name, write = RELATED[rtype.name]
-    values = write(view, base_url)
-    if values:
-        data[name] = values
+    attr = rtype.schema.attribute(name)
+    if attr is not None and proj.wants(core, attr):
+        wanted = [s.name for s in attr.sub_attributes if proj.wants(core, attr, s)]
+        values = write(view, base_url, wanted)
+        if values:
+            data[name] = values
     exts = {s.id: _visible(s.id, s.attributes, r.data[s.id], proj)
             for s, _ in rtype.extensions if isinstance(r.data.get(s.id), dict)}
     out: dict[str, Any] = {"schemas": [core] + [k for k, v in exts.items() if v], "id": r.id}
     if r.external_id is not None and proj.wants("", EXTERNAL_ID):
         out["externalId"] = r.external_id
-    out.update(_visible(core, rtype.schema.attributes, data, proj))
+    out.update(_visible(core, rtype.schema.attributes, data, proj, ready=name))
     out.update({k: v for k, v in exts.items() if v})
     if proj.wants("", META):
         meta = {
