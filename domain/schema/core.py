@@ -12,7 +12,6 @@ from domain.schema.attributes import (
     IMMUTABLE,
     NEVER,
     READ_ONLY,
-    READ_WRITE,
     REFERENCE,
     STRING,
     WRITE_ONLY,
@@ -43,14 +42,15 @@ META = Attribute(
 COMMON_ATTRIBUTES = (ID, EXTERNAL_ID, META)
 
 
-def _multi(name: str, *subs: Attribute, types: tuple[str, ...] = (), mutability: str = READ_WRITE) -> Attribute:
-    """A multi-valued complex attribute with the usual type/primary/display sub-attributes."""
+def _multi(name: str, *subs: Attribute, types: tuple[str, ...] = ()) -> Attribute:
+    """A readWrite multi-valued complex attribute with the usual type/primary/display
+    sub-attributes."""
     extra = (
-        Attribute("display", mutability=mutability),
-        Attribute("type", canonical_values=types, mutability=mutability),
-        Attribute("primary", BOOLEAN, mutability=mutability),
+        Attribute("display"),
+        Attribute("type", canonical_values=types),
+        Attribute("primary", BOOLEAN),
     )
-    return Attribute(name, COMPLEX, multi_valued=True, mutability=mutability, sub_attributes=subs + extra)
+    return Attribute(name, COMPLEX, multi_valued=True, sub_attributes=subs + extra)
 
 
 def _value(kind: str = STRING, reference_types: tuple[str, ...] = ()) -> Attribute:
