@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from adapters.memory.store import InMemoryTransactions, InMemoryUnitOfWork
 from adapters.system import Argon2Hasher
 from app.settings import (
     AuthSettings,
@@ -63,3 +64,15 @@ def cheap_argon2() -> Argon2Hasher:
     argon2id hashes in well under a millisecond, instead of ~50 ms at the production 19 MiB, t=2.
     tests/conftest.py puts it in every test app; tests/unit/test_hasher.py checks the default."""
     return Argon2Hasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+class Recording(InMemoryTransactions):
+    """Transactions that remember the kind of each unit of work opened."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.opened: list[bool] = []
+
+    def __call__(self, *, write: bool) -> InMemoryUnitOfWork:
+        self.opened.append(write)
+        return super().__call__(write=write)

@@ -27,21 +27,9 @@ from domain.provisioning.reads import GetResource
 from domain.provisioning.users import DeleteUser, PatchUser, ProvisionUser, ReplaceUser
 from domain.provisioning.writes import commit_update
 from domain.schema.registry import default_registry
-from tests.fakes import FixedClock, ReversibleHasher, SequentialIds
+from tests.fakes import FixedClock, Recording, ReversibleHasher, SequentialIds
 
 REG = default_registry()
-
-
-class Recording(InMemoryTransactions):
-    """Transactions that remember the kind of each unit of work opened."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.opened: list[bool] = []
-
-    def __call__(self, *, write: bool):
-        self.opened.append(write)
-        return super().__call__(write=write)
 
 
 def _setup(tx: Recording) -> tuple[str, str]:

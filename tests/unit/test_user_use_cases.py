@@ -10,7 +10,7 @@ from domain.provisioning.commands import DeleteCommand, GetCommand, PatchCommand
 from domain.provisioning.reads import GetResource
 from domain.provisioning.users import DeleteUser, PatchUser, ProvisionUser, ReplaceUser
 from domain.schema.registry import default_registry
-from tests.fakes import FixedClock, ReversibleHasher, SequentialIds
+from tests.fakes import FixedClock, Recording, ReversibleHasher, SequentialIds
 
 REG = default_registry()
 
@@ -37,18 +37,6 @@ def provision(tx, clock, **attrs):
 def replace(tx, clock, user_id, version=None, password=None, **attrs):
     use_case = ReplaceUser(tx, REG.user, clock, ReversibleHasher())
     return use_case(WriteCommand("idp", attrs, user_id, password, None, version)).resource
-
-
-class Recording(InMemoryTransactions):
-    """Transactions that remember the kind of each unit of work opened."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.opened: list[bool] = []
-
-    def __call__(self, *, write: bool):
-        self.opened.append(write)
-        return super().__call__(write=write)
 
 
 class TestProvisionUser:
