@@ -14,6 +14,7 @@ there.
 
 from __future__ import annotations
 
+import fnmatch
 import re
 import shutil
 import subprocess
@@ -165,7 +166,6 @@ def _toml(value: object) -> str:
 
 
 def _matches(name: str, pattern: str) -> bool:
-    import fnmatch
     return fnmatch.fnmatchcase(name, pattern)
 
 

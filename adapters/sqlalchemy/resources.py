@@ -44,7 +44,7 @@ class _Statements:
 
     def __init__(self, kind: str) -> None:
         storage = STORAGE[kind]
-        t = self.table = storage.table
+        t = storage.table
         # everything but doc_key, which only filters and sorts read
         self.columns = [c for c in t.c if c.name != DOC_KEY]
         by_id = t.c.id == bindparam("b_id")

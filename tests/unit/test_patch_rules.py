@@ -10,10 +10,10 @@ import pytest
 
 from domain.errors import InvalidPath, InvalidValue, Mutability, NoTarget
 from domain.idp.policy import Policy
-from domain.patch.engine import PatchEngine, PatchOp, PatchResult
 from domain.schema.attributes import COMPLEX, IMMUTABLE, INTEGER, READ_ONLY, Attribute, Schema
 from domain.schema.core import ENTERPRISE_USER_SCHEMA as ENT
 from domain.schema.registry import default_registry
+from tests.unit.test_patch_engine import _ABSENT, RID, op, patch, user
 
 BADGE = "urn:example:params:scim:schemas:badge:2.0:User"
 BADGE_SCHEMA = Schema(BADGE, "Badge", "Badge data", (
@@ -26,26 +26,9 @@ BADGE_SCHEMA = Schema(BADGE, "Badge", "Badge data", (
 ))
 REG = default_registry(user_extensions=(BADGE_SCHEMA,))
 USER, GROUP = REG.user, REG.group
-RID = "rid-1"
-_ABSENT = object()
 
 WORK = {"value": "bj@work.example", "type": "work", "primary": True}
 HOME = {"value": "bj@home.example", "type": "home"}
-
-
-def op(name: Any, path: Any = None, value: Any = _ABSENT) -> PatchOp:
-    """One operation as the HTTP adapter builds it: `has_value` tells whether `value` was sent."""
-    if value is _ABSENT:
-        return PatchOp(name, path)
-    return PatchOp(name, path, value, True)
-
-
-def patch(rtype: Any, data: dict[str, Any], *ops: PatchOp, policy: Policy | None = None) -> PatchResult:
-    return PatchEngine(rtype, policy).apply(RID, data, list(ops))
-
-
-def user(**attrs: Any) -> dict[str, Any]:
-    return {"userName": "bjensen", **attrs}
 
 
 def group() -> dict[str, Any]:
