@@ -4,7 +4,7 @@ Every repository works inside the unit of work that created it; none of them com
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Generator, Iterable
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol
@@ -77,6 +77,12 @@ class MembershipRepository(Protocol):
         """Members ordered by id, after the id `after` (keyset paging), at most `limit`."""
         ...
 
+    def member_chunks(self, group_id: str, size: int) -> Generator[list[MemberRef], None, None]:
+        """Every member ordered by id, `size` at a time, read by one statement (one snapshot
+        of the list) as the caller consumes them: a 100k-member group is never in memory at
+        once. Valid while the unit of work is open; close the iterator to stop early."""
+        ...
+
     def groups_of(self, member_id: str) -> list[GroupRef]:
         """The groups a user belongs to (its read-only `groups`), ordered by group id."""
         ...
@@ -120,9 +126,11 @@ class UnitOfWork(Protocol):
 
 class Transactions(Protocol):
     """Opens units of work. `write=True` starts a write transaction up front (SQLite:
-    BEGIN IMMEDIATE), so concurrent writers queue instead of failing."""
+    BEGIN IMMEDIATE), so concurrent writers queue instead of failing. `snapshot=True` (reads)
+    asks that every statement of the unit of work see the same state of the data (PostgreSQL:
+    REPEATABLE READ; SQLite's read transactions always do)."""
 
-    def __call__(self, *, write: bool) -> UnitOfWork: ...
+    def __call__(self, *, write: bool, snapshot: bool = False) -> UnitOfWork: ...
 
 
 class Clock(Protocol):

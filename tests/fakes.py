@@ -73,6 +73,6 @@ class Recording(InMemoryTransactions):
         super().__init__()
         self.opened: list[bool] = []
 
-    def __call__(self, *, write: bool) -> InMemoryUnitOfWork:
+    def __call__(self, *, write: bool, snapshot: bool = False) -> InMemoryUnitOfWork:
         self.opened.append(write)
-        return super().__call__(write=write)
+        return super().__call__(write=write, snapshot=snapshot)

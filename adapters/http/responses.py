@@ -4,11 +4,13 @@ the URL the client sees, list responses, and the headers (ETag, Location, Conten
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Collection, Iterable
+import secrets
+from collections.abc import Callable, Collection, Iterable, Iterator
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
+import orjson
 from flask import Response, request
 from werkzeug.sansio.utils import get_current_url
 
@@ -75,12 +77,24 @@ def _related(refs: Iterable[GroupRef] | Iterable[MemberRef], base: str, names: C
     return out
 
 
+_ALL_MEMBER_ATTRIBUTES = frozenset({"value", "$ref", "display", "type"})
+
+
+def _member_values(refs: Iterable[MemberRef], base: str, names: Collection[str]) -> list[dict[str, Any]]:
+    """Members as `_related` writes them; every sub-attribute (the default) in one comprehension
+    over the tuples, about 0.2 µs a member."""
+    if not _ALL_MEMBER_ATTRIBUTES.issubset(names):
+        return _related(refs, base, names)
+    return [{"value": v, "$ref": base + v, "display": d, "type": t} if d is not None
+            else {"value": v, "$ref": base + v, "type": t} for v, d, t in refs]
+
+
 def _groups(view: View, base_url: str, names: Collection[str]) -> list[dict[str, Any]]:
     return _related(view.groups or (), f"{base_url}/Groups/", names, "direct")
 
 
 def _members(view: View, base_url: str, names: Collection[str]) -> list[dict[str, Any]]:
-    return _related(view.members or (), f"{base_url}/Users/", names)
+    return _member_values(view.members or (), f"{base_url}/Users/", names)
 
 
 # resource type -> its attribute derived from memberships, and how to write it
@@ -98,10 +112,12 @@ def render(view: View, rtype: ResourceType, base_url: str, proj: Projection = EV
     name, write = RELATED[rtype.name]
     attr = rtype.schema.attribute(name)
     if attr is not None and proj.wants(core, attr):
-        wanted = [s.name for s in attr.sub_attributes if proj.wants(core, attr, s)]
-        values = write(view, base_url, wanted)
-        if values:
-            data[name] = values
+        if view.member_chunks is not None:
+            data[name] = _STREAMED  # written by streamed_response, in its place
+        else:
+            values = write(view, base_url, _wanted(rtype, proj))
+            if values:
+                data[name] = values
     exts = {s.id: _visible(s.id, s.attributes, r.data[s.id], proj)
             for s, _ in rtype.extensions if isinstance(r.data.get(s.id), dict)}
     out: dict[str, Any] = {"schemas": [core] + [k for k, v in exts.items() if v], "id": r.id}
@@ -119,6 +135,14 @@ def render(view: View, rtype: ResourceType, base_url: str, proj: Projection = EV
         }
         out["meta"] = {s.name: meta[s.name] for s in META.sub_attributes if proj.wants("", META, s)}
     return out
+
+
+def _wanted(rtype: ResourceType, proj: Projection) -> list[str]:
+    """The sub-attributes of the derived attribute (members, groups) the projection wants."""
+    core = rtype.schema.id
+    attr = rtype.schema.attribute(RELATED[rtype.name][0])
+    assert attr is not None
+    return [s.name for s in attr.sub_attributes if proj.wants(core, attr, s)]
 
 
 def wants_related(rtype: ResourceType, proj: Projection) -> bool:
@@ -150,9 +174,17 @@ def _base_url(scheme: str, host: str, root_path: str) -> str:
     return get_current_url(scheme, host, root_path).rstrip("/") + SCIM_PREFIX
 
 
+def dumps(body: Any) -> bytes:
+    """UTF-8 JSON; orjson, or the json module for what orjson refuses (integers beyond 64 bits)."""
+    try:
+        return orjson.dumps(body)
+    except orjson.JSONEncodeError:
+        return json.dumps(body, ensure_ascii=False).encode()
+
+
 def respond(body: dict[str, Any], status: int = 200, etag: str | None = None,
             location: str | None = None) -> Response:
-    resp = Response(json.dumps(body, ensure_ascii=False), status=status, mimetype=SCIM_JSON)
+    resp = Response(dumps(body), status=status, mimetype=SCIM_JSON)
     if etag:
         resp.headers["ETag"] = etag
     if location:
@@ -169,9 +201,53 @@ def empty(status: int, etag: str | None = None) -> Response:
     return resp
 
 
-def resource_response(view: View, rtype: ResourceType, proj: Projection, status: int = 200) -> Response:
-    """One resource: its body, its ETag, and on 201 its Location (RFC 7644 §3.3)."""
+def resource_response(view: View, rtype: ResourceType, proj: Projection, status: int = 200,
+                      on_close: Callable[[], object] | None = None) -> Response:
+    """One resource: its body, its ETag, and on 201 its Location (RFC 7644 §3.3). A view with
+    `member_chunks` is streamed (chunked) as its members are read; `on_close` runs when the
+    body has been written or the response is dropped (it ends the read transaction)."""
     base = base_url()
+    chunks = view.member_chunks
+    if chunks is not None:
+        wanted = _wanted(rtype, proj)
+        if _STREAMABLE.isdisjoint(wanted):  # the elements could be empty: not worth a stream
+            view = view.whole()
+        else:
+            return _streamed(view, chunks, rtype, base, proj, wanted, status, on_close)
     body = render(view, rtype, base, proj)
     location = f"{base}{rtype.endpoint}/{view.resource.id}" if status == 201 else None
     return respond(body, status, view.resource.etag, location)
+
+
+# A string no resource holds (random per process): where a streamed body's members go.
+_STREAMED = secrets.token_hex(16)
+# sub-attributes every member has: with one of them wanted, no element is empty
+_STREAMABLE = frozenset({"value", "$ref", "type"})
+
+
+def _streamed(view: View, chunks: Iterator[list[MemberRef]], rtype: ResourceType, base: str,
+              proj: Projection, wanted: list[str], status: int,
+              on_close: Callable[[], object] | None) -> Response:
+    """The body written around the members: what precedes them, then each chunk as it is read
+    (about 2,000 members, 350 KB), then what follows; memory stays at one chunk."""
+    head, tail = dumps(render(view, rtype, base, proj)).split(f'"{_STREAMED}"'.encode(), 1)
+    users = f"{base}/Users/"
+
+    def body() -> Iterator[bytes]:
+        try:
+            yield head + b"["
+            sep = b""
+            for chunk in chunks:
+                if chunk:
+                    yield sep + dumps(_member_values(chunk, users, wanted))[1:-1]
+                    sep = b","
+            yield b"]" + tail
+        finally:
+            if on_close is not None:
+                on_close()
+
+    resp = Response(body(), status=status, mimetype=SCIM_JSON)
+    resp.headers["ETag"] = view.resource.etag
+    if on_close is not None:
+        resp.call_on_close(on_close)  # also when the client goes away mid-body
+    return resp

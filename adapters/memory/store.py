@@ -4,7 +4,7 @@ lock until it ends and keeps an undo log, so a rollback leaves no trace."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Generator, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -216,6 +216,13 @@ class InMemoryMemberships:
         ids = sorted(m for m in self._s.members.get(group_id, set()) if after is None or m > after)[:limit]
         return [MemberRef(m, self._s.users[m].display_name) for m in ids]
 
+    def member_chunks(self, group_id: str, size: int) -> Generator[list[MemberRef], None, None]:
+        # the ids are taken now (the list's snapshot); the unit of work holds the store's lock
+        ids = sorted(self._s.members.get(group_id, set()))
+        users = self._s.users
+        for i in range(0, len(ids), size):
+            yield [MemberRef(m, users[m].display_name) for m in ids[i:i + size]]
+
     def groups_of(self, member_id: str) -> list[GroupRef]:
         ids = sorted(self._s.member_of.get(member_id, set()))
         return [GroupRef(g, self._s.groups[g].display_name) for g in ids]
@@ -295,5 +302,6 @@ class InMemoryTransactions:
     def __init__(self, store: InMemoryStore | None = None) -> None:
         self.store = store or InMemoryStore()
 
-    def __call__(self, *, write: bool) -> InMemoryUnitOfWork:
+    def __call__(self, *, write: bool, snapshot: bool = False) -> InMemoryUnitOfWork:
+        # every unit of work holds the store's lock: each is a snapshot already
         return InMemoryUnitOfWork(self.store)

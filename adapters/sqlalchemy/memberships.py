@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Generator, Iterable
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, cast, delete, exists, func, literal, select
@@ -17,7 +17,7 @@ from adapters.sqlalchemy.statements import chunks, violated
 from adapters.sqlalchemy.tables import groups, users
 from adapters.sqlalchemy.tables import memberships as m
 from domain.errors import InvalidValue
-from domain.model import GroupRef, MemberRef
+from domain.model import USER, GroupRef, MemberRef
 
 # Fixed-shape statements, built once (see resources._Statements); values bound per call.
 # The reads of every GET run on the driver's cursor (prepared.Prepared): (after?, limit?) -> read
@@ -25,16 +25,19 @@ _MEMBERS_ALL = (
     select(m.c.member_id, users.c.display_name).join(users, users.c.id == m.c.member_id)
     .where(m.c.group_id == bindparam("b_group")).order_by(m.c.member_id)
 )
+# the (id, display_name) indexes answer the joins without visiting the rows (migration 0003)
+_BY_USER_INDEX = {"users": "ix_users_id_display_name"}
 _MEMBERS = {
-    (False, False): Prepared(_MEMBERS_ALL),
-    (False, True): Prepared(_MEMBERS_ALL.limit(bindparam("b_limit"))),
-    (True, False): Prepared(_MEMBERS_ALL.where(m.c.member_id > bindparam("b_after"))),
+    (False, False): Prepared(_MEMBERS_ALL, _BY_USER_INDEX),
+    (False, True): Prepared(_MEMBERS_ALL.limit(bindparam("b_limit")), _BY_USER_INDEX),
+    (True, False): Prepared(_MEMBERS_ALL.where(m.c.member_id > bindparam("b_after")), _BY_USER_INDEX),
     (True, True): Prepared(_MEMBERS_ALL.where(m.c.member_id > bindparam("b_after"))
-                           .limit(bindparam("b_limit"))),
+                           .limit(bindparam("b_limit")), _BY_USER_INDEX),
 }
 _GROUPS_OF = Prepared(
     select(m.c.group_id, groups.c.display_name).join(groups, groups.c.id == m.c.group_id)
-    .where(m.c.member_id == bindparam("b_member")).order_by(m.c.group_id)
+    .where(m.c.member_id == bindparam("b_member")).order_by(m.c.group_id),
+    {"groups": "ix_groups_id_display_name"},
 )
 _GROUPS_OF_MANY = (
     select(m.c.member_id, m.c.group_id, groups.c.display_name)
@@ -97,7 +100,13 @@ class SqlMemberships:
     def members(self, group_id: str, after: str | None = None, limit: int | None = None) -> list[MemberRef]:
         query = _MEMBERS[after is not None, limit is not None]
         rows = query.rows(self._conn, {"b_group": group_id, "b_after": after, "b_limit": limit})
-        return [MemberRef(member, display) for member, display in rows]
+        new, user = tuple.__new__, USER
+        return [new(MemberRef, (member, display, user)) for member, display in rows]
+
+    def member_chunks(self, group_id: str, size: int) -> Generator[list[MemberRef], None, None]:
+        new, user = tuple.__new__, USER  # MemberRef(v, d) without the keyword handling
+        for rows in _MEMBERS[False, False].batches(self._conn, {"b_group": group_id}, size):
+            yield [new(MemberRef, (member, display, user)) for member, display in rows]
 
     def groups_of(self, member_id: str) -> list[GroupRef]:
         rows = _GROUPS_OF.rows(self._conn, {"b_member": member_id})

@@ -9,7 +9,7 @@ JSON decoded where the driver does not), so rows read here equal rows read throu
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Select
@@ -18,18 +18,48 @@ from sqlalchemy.exc import DBAPIError
 
 
 class Prepared:
-    """One SELECT whose bound values are all plain strings or integers (no bind processing)."""
+    """One SELECT whose bound values are all plain strings or integers (no bind processing).
 
-    def __init__(self, statement: Select[Any]) -> None:
+    `sqlite_indexes` names, per joined table, the index SQLite must use (INDEXED BY): without
+    statistics (no ANALYZE) its planner takes a unique index over a covering one."""
+
+    def __init__(self, statement: Select[Any], sqlite_indexes: Mapping[str, str] | None = None) -> None:
         self._statement = statement
+        self._sqlite_indexes = dict(sqlite_indexes or {})
         self._by_dialect: dict[str, _Compiled] = {}
 
     def rows(self, conn: Connection, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        return self._compiled(conn).rows(conn, params)
+
+    def batches(self, conn: Connection, params: Mapping[str, Any], size: int) -> Iterator[Sequence[Any]]:
+        """The rows `size` at a time as the caller asks for them, from one execution (one
+        snapshot): SQLite steps its cursor lazily; on PostgreSQL a server-side cursor, so
+        the result never sits whole in the client. Only for statements without result
+        processors (plain strings and integers)."""
+        compiled = self._compiled(conn)
+        if compiled.processors:
+            raise TypeError("batches() reads rows as the driver returns them")
+        sqlite = conn.dialect.name == "sqlite"
+        # psycopg: a named cursor is DECLAREd in the transaction and FETCHed `size` at a time
+        cursor = conn.connection.cursor() if sqlite else conn.connection.cursor(name="scim_batches")
+        try:
+            try:
+                cursor.execute(compiled.sql, compiled.bound(params))
+            except compiled.dbapi_error as exc:
+                raise DBAPIError.instance(compiled.sql, params, exc, compiled.dbapi_error) from exc
+            while batch := cursor.fetchmany(size):
+                yield batch
+        finally:
+            cursor.close()
+
+    def _compiled(self, conn: Connection) -> _Compiled:
         compiled = self._by_dialect.get(conn.dialect.name)
         if compiled is None:
-            compiled = self._by_dialect.setdefault(conn.dialect.name,
-                                                   _Compiled(self._statement, conn.dialect))
-        return compiled.rows(conn, params)
+            compiled = _Compiled(self._statement, conn.dialect)
+            if conn.dialect.name == "sqlite":
+                compiled.sql = _indexed_by(compiled.sql, self._sqlite_indexes)
+            compiled = self._by_dialect.setdefault(conn.dialect.name, compiled)
+        return compiled
 
 
 class _Compiled:
@@ -46,9 +76,12 @@ class _Compiled:
         self.processors: list[tuple[int, Callable[[Any], Any]]] = [
             (i, p) for i, p in enumerate(processors) if p is not None]
 
-    def rows(self, conn: Connection, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+    def bound(self, params: Mapping[str, Any]) -> Any:
         values = {**self.defaults, **params} if self.defaults else params
-        bound: Any = values if self.order is None else tuple(values[n] for n in self.order)
+        return values if self.order is None else tuple(values[n] for n in self.order)
+
+    def rows(self, conn: Connection, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        bound = self.bound(params)
         cursor = conn.connection.cursor()
         try:
             cursor.execute(self.sql, bound)
@@ -66,3 +99,12 @@ class _Compiled:
                 row[i] = process(row[i])
             out.append(tuple(row))
         return out
+
+
+def _indexed_by(sql: str, indexes: Mapping[str, str]) -> str:
+    for table, index in indexes.items():
+        joined = f"JOIN {table} ON "
+        if sql.count(joined) != 1:
+            raise ValueError(f"{table} is not joined once in: {sql}")
+        sql = sql.replace(joined, f"JOIN {table} INDEXED BY {index} ON ")
+    return sql

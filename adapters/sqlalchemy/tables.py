@@ -96,6 +96,8 @@ users = resource_table(
         Index(None, "user_name_key", unique=True),
         Index(None, "user_name_key", "id"),  # sortBy=userName with the id tie-break (migration 0002)
         Index(None, "active"),
+        # a group's members with their displayName, from the index alone (migration 0003)
+        Index(None, "id", "display_name"),
     ),
 )
 
@@ -116,6 +118,7 @@ groups = resource_table(
     Column("display_name", String, nullable=True),
     Column("display_name_key", key_string(), nullable=True),
     Column("external_id", key_string(), nullable=True),
+    indexes=(Index(None, "id", "display_name"),),  # a user's groups (migration 0003)
 )
 
 memberships = Table(

@@ -28,8 +28,10 @@ class SqlUnitOfWork:
     groups: ResourceRepository
     memberships: MembershipRepository
 
-    def __init__(self, engine: Engine, registry: Registry, write: bool, timeout_ms: int = 0) -> None:
+    def __init__(self, engine: Engine, registry: Registry, write: bool, timeout_ms: int = 0,
+                 snapshot: bool = False) -> None:
         self._engine, self._registry, self._write = engine, registry, write
+        self._snapshot = snapshot and not write
         self._timeout_ms = timeout_ms
         self._pending: list[Change] = []
         self._conn: Connection | None = None
@@ -38,6 +40,10 @@ class SqlUnitOfWork:
         conn = self._engine.connect()  # a write engine's connections carry WRITE_OPTION
         try:
             conn.begin()  # SQLite: BEGIN IMMEDIATE for writes, so writers queue up front
+            if self._snapshot and conn.dialect.name == "postgresql":
+                # READ COMMITTED would give each statement its own snapshot; SQLite's read
+                # transactions see one state from their first read on
+                conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         except BaseException:
             conn.close()
             raise
@@ -94,6 +100,6 @@ class SqlTransactions:
         # the same pool, with the write option set once rather than on each connection
         self._write_engine = engine.execution_options(**{WRITE_OPTION: True})
 
-    def __call__(self, *, write: bool) -> SqlUnitOfWork:
+    def __call__(self, *, write: bool, snapshot: bool = False) -> SqlUnitOfWork:
         engine = self._write_engine if write else self.engine
-        return SqlUnitOfWork(engine, self.registry, write, self.search_timeout_ms)
+        return SqlUnitOfWork(engine, self.registry, write, self.search_timeout_ms, snapshot)

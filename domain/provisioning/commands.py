@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,11 +15,20 @@ Versions = int | tuple[int, ...] | None  # If-Match: one version, any of several
 
 @dataclass(frozen=True)
 class View:
-    """A resource with what is derived from memberships: a user's groups, a group's members."""
+    """A resource with what is derived from memberships: a user's groups, a group's members.
+    A big group's members may come as `member_chunks` instead (GetResource.open): the whole
+    list in id order, read as it is consumed, while the unit of work that read it is open."""
 
     resource: Resource
     groups: list[GroupRef] | None = None
     members: list[MemberRef] | None = None
+    member_chunks: Iterator[list[MemberRef]] | None = None
+
+    def whole(self) -> View:
+        """The same view with the member chunks read into `members`."""
+        if self.member_chunks is None:
+            return self
+        return View(self.resource, self.groups, [m for c in self.member_chunks for m in c])
 
 
 @dataclass(frozen=True)

@@ -2,21 +2,50 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from itertools import chain
+
+from domain.model import GROUP
 from domain.ports import Transactions
 from domain.provisioning.commands import GetCommand, SearchCommand, SearchResult, View
 from domain.provisioning.views import view_of, views_of
+
+# members read per chunk of a streamed group; a group with fewer is read whole
+MEMBER_CHUNK = 2000
 
 
 class GetResource:
     """One User (with its groups) or Group (with its members)."""
 
-    def __init__(self, tx: Transactions) -> None:
+    def __init__(self, tx: Transactions, member_chunk: int = MEMBER_CHUNK) -> None:
         self._tx = tx
+        self._chunk = member_chunk
 
     def __call__(self, cmd: GetCommand) -> View:
-        with self._tx(write=False) as uow:
+        with self.open(cmd) as view:
+            return view.whole()
+
+    @contextmanager
+    def open(self, cmd: GetCommand) -> Iterator[View]:
+        """The view inside its read transaction. A group with more than one chunk of members
+        comes with `member_chunks`, read from one snapshot (the group's row included) as the
+        caller consumes them, until the context ends: a response can stream them."""
+        streams = cmd.related and cmd.resource_type == GROUP
+        with self._tx(write=False, snapshot=streams) as uow:
             resource = uow.repository(cmd.resource_type).get(cmd.resource_id)
-            return view_of(uow, resource, cmd.related)
+            if not streams:
+                yield view_of(uow, resource, cmd.related)
+                return
+            chunks = uow.memberships.member_chunks(resource.id, self._chunk)
+            try:
+                first = next(chunks, [])
+                if len(first) < self._chunk:
+                    yield View(resource, members=first)
+                else:
+                    yield View(resource, member_chunks=chain([first], chunks))
+            finally:
+                chunks.close()  # before the unit of work ends: its cursor is on the connection
 
 
 class SearchResources:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from adapters.sqlalchemy.engine import make_engine
+from adapters.sqlalchemy.uow import SqlTransactions
 from domain.errors import InvalidValue
 from domain.model import GroupRef, MemberRef
 from domain.ports import Transactions
-from tests.contract.conftest import group, user
+from tests.contract.conftest import REGISTRY, SQL_BACKENDS, group, user
 
 
 @pytest.fixture
@@ -106,6 +108,65 @@ class TestReads:
         with tx(write=False) as uow:
             assert uow.memberships.groups_of("u1") == [GroupRef("g1", "One"), GroupRef("g3", "Three")]
             assert uow.memberships.groups_of("u9") == []
+
+
+class TestMemberChunks:
+    """The whole member list, `size` at a time, as the caller reads it (a streamed GET)."""
+
+    def test_chunks_hold_every_member_in_id_order_with_their_display_names(self, tx: Transactions) -> None:
+        with tx(write=True) as uow:
+            uow.memberships.add("g1", ["u5", "u1", "u3", "u2", "u4"])
+            uow.commit()
+        with tx(write=False) as uow:
+            chunks = list(uow.memberships.member_chunks("g1", 2))
+            assert list(uow.memberships.member_chunks("g2", 2)) == []
+            assert list(uow.memberships.member_chunks("g1", 5)) == [uow.memberships.members("g1")]
+        assert chunks == [[MemberRef("u1", "User 1"), MemberRef("u2", "User 2")],
+                          [MemberRef("u3", "User 3"), MemberRef("u4", None)], [MemberRef("u5", None)]]
+        assert all(m.type == "User" for c in chunks for m in c)
+
+    def test_closing_the_chunks_early_leaves_the_unit_of_work_usable(self, tx: Transactions) -> None:
+        with tx(write=True) as uow:
+            uow.memberships.add("g1", ["u1", "u2", "u3"])
+            uow.commit()
+        with tx(write=False) as uow:
+            chunks = uow.memberships.member_chunks("g1", 1)
+            assert next(chunks) == [MemberRef("u1", "User 1")]
+            chunks.close()
+            assert [m.value for m in uow.memberships.members("g1")] == ["u1", "u2", "u3"]
+            assert [m.value for c in uow.memberships.member_chunks("g1", 2) for m in c] == ["u1", "u2", "u3"]
+
+
+@pytest.mark.parametrize("sql_url", SQL_BACKENDS, indirect=True)
+def test_member_chunks_and_the_group_row_come_from_one_snapshot(sql_url: str) -> None:
+    """A write committed while a snapshot read streams the list (SQLite: any read transaction;
+    PostgreSQL: REPEATABLE READ) shows neither in the rest of the list nor in the group row."""
+    engine = make_engine(sql_url)
+    tx = SqlTransactions(engine, REGISTRY)
+    try:
+        with tx(write=True) as uow:
+            for i in range(1, 7):
+                uow.users.add(user(f"u{i}", f"name{i}", i))
+            uow.groups.add(group("g1", "One"))
+            uow.memberships.add("g1", ["u1", "u2", "u3", "u4"])
+            uow.commit()
+        with tx(write=False, snapshot=True) as reader:
+            chunks = reader.memberships.member_chunks("g1", 2)
+            first = next(chunks)
+            with tx(write=True) as writer:
+                writer.memberships.remove("g1", ["u3"])
+                writer.memberships.add("g1", ["u5", "u6"])
+                renamed = writer.groups.get("g1")
+                renamed.data["displayName"] = "Renamed"
+                renamed.version += 1
+                writer.groups.save(renamed, expected_version=1)
+                writer.commit()
+            rest = [m.value for c in chunks for m in c]
+            assert reader.groups.get("g1").data["displayName"] == "One"
+        assert [m.value for m in first] + rest == ["u1", "u2", "u3", "u4"]
+        assert members_of(tx, "g1") == ["u1", "u2", "u4", "u5", "u6"]
+    finally:
+        engine.dispose()
 
 
 class TestRemovals:

@@ -156,3 +156,51 @@ class TestGroups:
         kept = use_case(WriteCommand("idp", {"displayName": "H", urn: {"code": "A"}}, group.id))
         assert kept.resource.data == {"displayName": "H", urn: {"code": "A"}}
         assert tx.store.groups[group.id].data[urn] == {"code": "A"}
+
+
+class TestStreamedMembers:
+    """GetResource.open: a group with more than one chunk of members hands them over as chunks,
+    read inside its transaction; a smaller group, or a call, gets the whole list."""
+
+    def test_a_group_of_one_chunk_or_less_comes_whole(self, env):
+        tx, (ann, bob, _) = env[0], env[3]
+        group = create(env, members=[(ann, None), (bob, None)]).resource
+        with GetResource(tx, member_chunk=3).open(GetCommand("idp", "Group", group.id)) as view:
+            assert view.member_chunks is None and [m.value for m in view.members] == sorted([ann, bob])
+
+    def test_a_bigger_group_comes_in_chunks_inside_the_transaction(self, env):
+        tx, users = env[0], env[3]
+        group = create(env, members=[(u, None) for u in users]).resource
+        with GetResource(tx, member_chunk=2).open(GetCommand("idp", "Group", group.id)) as view:
+            assert view.members is None
+            assert tx.store.lock._is_owned()  # the read transaction is still open
+            chunks = [[m.value for m in c] for c in view.member_chunks]
+        assert chunks == [sorted(users)[:2], sorted(users)[2:]]
+        assert not tx.store.lock._is_owned()
+
+    def test_exactly_one_chunk_streams_and_ends_with_an_empty_read(self, env):
+        tx, users = env[0], env[3]
+        group = create(env, members=[(u, None) for u in users]).resource
+        with GetResource(tx, member_chunk=3).open(GetCommand("idp", "Group", group.id)) as view:
+            assert [[m.value for m in c] for c in view.member_chunks] == [sorted(users)]
+
+    def test_leaving_early_ends_the_transaction(self, env):
+        tx, users = env[0], env[3]
+        group = create(env, members=[(u, None) for u in users]).resource
+        with GetResource(tx, member_chunk=1).open(GetCommand("idp", "Group", group.id)) as view:
+            next(view.member_chunks)
+        assert not tx.store.lock._is_owned()
+
+    def test_a_call_reads_the_chunks_into_the_list(self, env):
+        tx, users = env[0], env[3]
+        group = create(env, members=[(u, None) for u in users]).resource
+        view = GetResource(tx, member_chunk=1)(GetCommand("idp", "Group", group.id))
+        assert view.member_chunks is None and [m.value for m in view.members] == sorted(users)
+
+    def test_users_and_groups_without_related_never_stream(self, env):
+        tx, users = env[0], env[3]
+        group = create(env, members=[(u, None) for u in users]).resource
+        with GetResource(tx, member_chunk=1).open(GetCommand("idp", "Group", group.id, related=False)) as view:
+            assert view.member_chunks is None and view.members is None
+        with GetResource(tx, member_chunk=1).open(GetCommand("idp", "User", users[0])) as view:
+            assert view.member_chunks is None and [g.value for g in view.groups] == [group.id]

@@ -3,16 +3,17 @@ pushdown: use cases asked for no related data never read members or groups."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from typing import Any
 
 import pytest
 
-from adapters.http.responses import render, wants_related
+from adapters.http.responses import _member_values, _related, dumps, render, wants_related
 from adapters.memory.store import InMemoryTransactions, InMemoryUnitOfWork
 from domain.errors import InvalidValue
 from domain.idp.policy import Policy
-from domain.model import GROUP, USER
+from domain.model import GROUP, USER, MemberRef
 from domain.patch.engine import PatchOp
 from domain.provisioning.commands import (
     GetCommand,
@@ -356,9 +357,28 @@ class TestRender:
         assert self.out(user_view, None, "id")["id"] == user_view.resource.id
 
 
+    def test_member_values_are_written_alike_by_the_fast_and_the_projected_path(self):
+        refs = [MemberRef("u1", "One"), MemberRef("u2"), MemberRef("u3", "")]
+        every = ["value", "$ref", "display", "type"]
+        assert _member_values(refs, "B/", every) == _related(refs, "B/", every) == [
+            {"value": "u1", "$ref": "B/u1", "display": "One", "type": "User"},
+            {"value": "u2", "$ref": "B/u2", "type": "User"},
+            {"value": "u3", "$ref": "B/u3", "display": "", "type": "User"}]
+        assert _member_values(refs, "B/", ["display", "value"]) == [
+            {"value": "u1", "display": "One"}, {"value": "u2"}, {"value": "u3", "display": ""}]
+
+
+class TestDumps:
+    def test_json_is_compact_utf8(self):
+        assert dumps({"a": "é", "b": [1, None, True]}) == '{"a":"é","b":[1,null,true]}'.encode()
+
+    def test_what_orjson_refuses_is_written_by_the_json_module(self):
+        assert json.loads(dumps({"n": 2 ** 70})) == {"n": 2 ** 70}
+
+
 # ---- pushdown: no membership reads when the response does not need them -------------------------
 
-SPIED = ("members", "groups_of", "groups_of_many")
+SPIED = ("members", "member_chunks", "groups_of", "groups_of_many")
 
 
 class SpyMemberships:
@@ -383,8 +403,8 @@ class SpyTransactions(InMemoryTransactions):
         super().__init__()
         self.calls: Counter[str] = Counter()
 
-    def __call__(self, *, write: bool) -> InMemoryUnitOfWork:
-        uow = super().__call__(write=write)
+    def __call__(self, *, write: bool, snapshot: bool = False) -> InMemoryUnitOfWork:
+        uow = super().__call__(write=write, snapshot=snapshot)
         uow.memberships = SpyMemberships(uow.memberships, self.calls)  # type: ignore[assignment]
         return uow
 
@@ -425,7 +445,7 @@ class TestGetResourcePushdown:
     def test_a_group_with_related_reads_its_members_once(self, store):
         view = GetResource(store.tx)(GetCommand("idp", GROUP, store.staff, related=True))
         assert {m.value for m in view.members} == {store.ann, store.bob}
-        assert store.tx.calls["members"] == 1 and store.tx.reads() == 1
+        assert store.tx.calls["member_chunks"] == 1 and store.tx.reads() == 1
 
     def test_a_user_without_related_reads_no_groups(self, store):
         view = GetResource(store.tx)(GetCommand("idp", USER, store.ann, related=False))

@@ -3,6 +3,8 @@ load the request, call one use case, write the response."""
 
 from __future__ import annotations
 
+from contextlib import ExitStack
+
 from dependency_injector.wiring import Provide, inject
 from flask import Blueprint, Response
 from flask.views import MethodView
@@ -75,10 +77,14 @@ class Item(MethodView):
     @inject
     def get(self, resource_id: str, getter: GetResource = Provide[HttpDependencies.get_resource]) -> Response:
         proj = _projection(self.rtype)
-        view = getter(GetCommand(principal(), self.rtype.name, resource_id, wants_related(self.rtype, proj)))
-        if if_none_match(view.resource.etag):
-            return empty(304, view.resource.etag)
-        return resource_response(view, self.rtype, proj)
+        command = GetCommand(principal(), self.rtype.name, resource_id, wants_related(self.rtype, proj))
+        with ExitStack() as stack:  # the read transaction; a streamed body takes it along
+            view = stack.enter_context(getter.open(command))
+            if if_none_match(view.resource.etag):
+                return empty(304, view.resource.etag)
+            if view.member_chunks is None:
+                return resource_response(view, self.rtype, proj)
+            return resource_response(view, self.rtype, proj, on_close=stack.pop_all().close)
 
     def put(self, resource_id: str) -> Response:
         proj = _projection(self.rtype)
