@@ -204,18 +204,30 @@ def empty(status: int, etag: str | None = None) -> Response:
 def resource_response(view: View, rtype: ResourceType, proj: Projection, status: int = 200,
                       on_close: Callable[[], object] | None = None) -> Response:
     """One resource: its body, its ETag, and on 201 its Location (RFC 7644 §3.3). A view with
-    `member_chunks` is streamed (chunked) as its members are read; `on_close` runs when the
-    body has been written or the response is dropped (it ends the read transaction)."""
+    `member_chunks` is streamed (chunked) as its members are read; `on_close` (it ends their
+    read transaction) runs once they have been read: when the body has been written, or the
+    response is dropped, or at once if the body is not streamed."""
     base = base_url()
+    location = f"{base}{rtype.endpoint}/{view.resource.id}" if status == 201 else None
     chunks = view.member_chunks
     if chunks is not None:
+        done = on_close or (lambda: None)
         wanted = _wanted(rtype, proj)
-        if _STREAMABLE.isdisjoint(wanted):  # the elements could be empty: not worth a stream
-            view = view.whole()
+        if _STREAMABLE.isdisjoint(wanted):  # elements could be empty: read whole
+            try:
+                view = view.whole()
+            finally:
+                done()
         else:
-            return _streamed(view, chunks, rtype, base, proj, wanted, status, on_close)
+            try:
+                resp = _streamed(view, chunks, rtype, base, proj, wanted, status, done)
+            except BaseException:
+                done()
+                raise
+            if location:
+                resp.headers["Location"] = location
+            return resp
     body = render(view, rtype, base, proj)
-    location = f"{base}{rtype.endpoint}/{view.resource.id}" if status == 201 else None
     return respond(body, status, view.resource.etag, location)
 
 
@@ -226,8 +238,7 @@ _STREAMABLE = frozenset({"value", "$ref", "type"})
 
 
 def _streamed(view: View, chunks: Iterator[list[MemberRef]], rtype: ResourceType, base: str,
-              proj: Projection, wanted: list[str], status: int,
-              on_close: Callable[[], object] | None) -> Response:
+              proj: Projection, wanted: list[str], status: int, on_close: Callable[[], object]) -> Response:
     """The body written around the members: what precedes them, then each chunk as it is read
     (about 2,000 members, 350 KB), then what follows; memory stays at one chunk."""
     head, tail = dumps(render(view, rtype, base, proj)).split(f'"{_STREAMED}"'.encode(), 1)
@@ -243,11 +254,9 @@ def _streamed(view: View, chunks: Iterator[list[MemberRef]], rtype: ResourceType
                     sep = b","
             yield b"]" + tail
         finally:
-            if on_close is not None:
-                on_close()
+            on_close()
 
     resp = Response(body(), status=status, mimetype=SCIM_JSON)
     resp.headers["ETag"] = view.resource.etag
-    if on_close is not None:
-        resp.call_on_close(on_close)  # also when the client goes away mid-body
+    resp.call_on_close(on_close)  # also when the client goes away mid-body
     return resp

@@ -17,12 +17,15 @@ Versions = int | tuple[int, ...] | None  # If-Match: one version, any of several
 class View:
     """A resource with what is derived from memberships: a user's groups, a group's members.
     A big group's members may come as `member_chunks` instead (GetResource.open): the whole
-    list in id order, read as it is consumed, while the unit of work that read it is open."""
+    list in id order, read as it is consumed, while the unit of work that read it is open. A
+    write's view of a big group has neither, and says `more_members`: the caller reads them
+    with GetResource.open."""
 
     resource: Resource
     groups: list[GroupRef] | None = None
     members: list[MemberRef] | None = None
     member_chunks: Iterator[list[MemberRef]] | None = None
+    more_members: bool = False
 
     def whole(self) -> View:
         """The same view with the member chunks read into `members`."""

@@ -9,10 +9,7 @@ from itertools import chain
 from domain.model import GROUP
 from domain.ports import Transactions
 from domain.provisioning.commands import GetCommand, SearchCommand, SearchResult, View
-from domain.provisioning.views import view_of, views_of
-
-# members read per chunk of a streamed group; a group with fewer is read whole
-MEMBER_CHUNK = 2000
+from domain.provisioning.views import MEMBER_CHUNK, view_of, views_of
 
 
 class GetResource:

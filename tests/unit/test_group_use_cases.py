@@ -204,3 +204,13 @@ class TestStreamedMembers:
             assert view.member_chunks is None and view.members is None
         with GetResource(tx, member_chunk=1).open(GetCommand("idp", "User", users[0])) as view:
             assert view.member_chunks is None and [g.value for g in view.groups] == [group.id]
+
+    def test_a_write_of_a_group_bigger_than_a_chunk_leaves_its_members_to_a_read(self, env, monkeypatch):
+        from domain.provisioning import views
+        monkeypatch.setattr(views, "MEMBER_CHUNK", 2)
+        users = env[3]
+        big = create(env, members=[(u, None) for u in users])
+        assert big.more_members and big.members is None
+        small = create(env, members=[(u, None) for u in users[:2]])
+        assert not small.more_members and [m.value for m in small.members] == sorted(users[:2])
+        assert not create(env).more_members

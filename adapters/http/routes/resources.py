@@ -3,6 +3,7 @@ load the request, call one use case, write the response."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import ExitStack
 
 from dependency_injector.wiring import Provide, inject
@@ -16,9 +17,9 @@ from adapters.http.messages import patch_operations
 from adapters.http.requests import if_match, if_none_match, json_object, url_params
 from adapters.http.responses import empty, resource_response, wants_related
 from adapters.http.routes import listing
-from domain.errors import Mutability
+from domain.errors import Mutability, NotFound
 from domain.idp.policy import Policy
-from domain.provisioning.commands import DeleteCommand, GetCommand, PatchCommand, WriteCommand
+from domain.provisioning.commands import DeleteCommand, GetCommand, PatchCommand, View, WriteCommand
 from domain.provisioning.operations import ResourceOperations
 from domain.provisioning.reads import GetResource
 from domain.query.projection import Projection
@@ -49,6 +50,31 @@ def _write_command(rtype: ResourceType, proj: Projection, resource_id: str | Non
                         if_match() if resource_id else None, wants_related(rtype, proj))
 
 
+@inject
+def _answer(view: View, rtype: ResourceType, proj: Projection, status: int = 200,
+            getter: GetResource = Provide[HttpDependencies.get_resource]) -> Response:
+    """A write's response. A big group's write view comes without its members
+    (`more_members`): they are read from a snapshot taken after the write (so the body may show
+    a later version, whole and consistent, if another write came between) and streamed."""
+    if not view.more_members:
+        return resource_response(view, rtype, proj, status)
+    try:
+        return _read_and_answer(getter, GetCommand(principal(), rtype.name, view.resource.id), rtype, proj, status)
+    except NotFound:  # deleted since the write: what the write left, without members
+        return resource_response(View(view.resource), rtype, proj, status)
+
+
+def _read_and_answer(getter: GetResource, command: GetCommand, rtype: ResourceType, proj: Projection,
+                     status: int = 200, if_none_match: Callable[[str], bool] | None = None) -> Response:
+    with ExitStack() as stack:  # the read transaction; a streamed body takes it along
+        view = stack.enter_context(getter.open(command))
+        if if_none_match is not None and if_none_match(view.resource.etag):
+            return empty(304, view.resource.etag)
+        if view.member_chunks is None:
+            return resource_response(view, rtype, proj, status)
+        return resource_response(view, rtype, proj, status, on_close=stack.pop_all().close)
+
+
 class Collection(MethodView):
     """GET (a list: routes/listing.py) and POST on a resource type's endpoint."""
 
@@ -63,7 +89,7 @@ class Collection(MethodView):
     def post(self) -> Response:
         proj = _projection(self.rtype)
         view = _operations(self.rtype.name).create(_write_command(self.rtype, proj))
-        return resource_response(view, self.rtype, proj, 201)
+        return _answer(view, self.rtype, proj, 201)
 
 
 class Item(MethodView):
@@ -78,18 +104,12 @@ class Item(MethodView):
     def get(self, resource_id: str, getter: GetResource = Provide[HttpDependencies.get_resource]) -> Response:
         proj = _projection(self.rtype)
         command = GetCommand(principal(), self.rtype.name, resource_id, wants_related(self.rtype, proj))
-        with ExitStack() as stack:  # the read transaction; a streamed body takes it along
-            view = stack.enter_context(getter.open(command))
-            if if_none_match(view.resource.etag):
-                return empty(304, view.resource.etag)
-            if view.member_chunks is None:
-                return resource_response(view, self.rtype, proj)
-            return resource_response(view, self.rtype, proj, on_close=stack.pop_all().close)
+        return _read_and_answer(getter, command, self.rtype, proj, if_none_match=if_none_match)
 
     def put(self, resource_id: str) -> Response:
         proj = _projection(self.rtype)
         view = _operations(self.rtype.name).replace(_write_command(self.rtype, proj, resource_id))
-        return resource_response(view, self.rtype, proj)
+        return _answer(view, self.rtype, proj)
 
     def patch(self, resource_id: str) -> Response:
         policy, proj = _policy(), _projection(self.rtype)
@@ -99,7 +119,7 @@ class Item(MethodView):
         view = _operations(self.rtype.name).patch(command)
         if policy.patch_response == 204:
             return empty(204, view.resource.etag)
-        return resource_response(view, self.rtype, proj)
+        return _answer(view, self.rtype, proj)
 
     def delete(self, resource_id: str) -> Response:
         _operations(self.rtype.name).delete(DeleteCommand(principal(), resource_id, if_match()))
