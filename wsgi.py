@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 
 from app import create_app
@@ -27,3 +28,9 @@ except _startup_errors() as exc:  # evaluated only when create_app() raised
     print(str(exc).strip().replace("\n", " "), file=sys.stderr, flush=True)
     # gunicorn's APP_LOAD_ERROR: the master stops instead of respawning a worker that cannot start.
     sys.exit(4)
+
+# What the worker built to serve (modules, the app, its schema and statements) lives as long as
+# the worker: out of the collector's sight, a full collection, which a big response's many
+# short-lived objects set off, no longer walks all of it.
+gc.collect()
+gc.freeze()

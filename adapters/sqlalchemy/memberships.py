@@ -113,8 +113,12 @@ class SqlMemberships:
         return [GroupRef(group, display) for group, display in rows]
 
     def groups_of_many(self, member_ids: Iterable[str]) -> dict[str, list[GroupRef]]:
+        ids = list(member_ids)
+        if len(ids) == 1:  # a filter on userName or externalId: the prepared read of one
+            groups = self.groups_of(ids[0])
+            return {ids[0]: groups} if groups else {}
         found: dict[str, list[GroupRef]] = {}
-        for part in chunks(member_ids):
+        for part in chunks(ids):
             for member, group, display in self._conn.execute(_GROUPS_OF_MANY, {"b_members": part}):
                 found.setdefault(member, []).append(GroupRef(group, display))
         return found

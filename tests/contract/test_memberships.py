@@ -110,6 +110,22 @@ class TestReads:
             assert uow.memberships.groups_of("u9") == []
 
 
+class TestGroupsOfMany:
+    def test_a_page_of_users_gets_its_groups_and_users_without_groups_are_absent(self, tx: Transactions) -> None:
+        with tx(write=True) as uow:
+            uow.memberships.add("g3", ["u1"])
+            uow.memberships.add("g1", ["u1", "u2"])
+            uow.commit()
+        with tx(write=False) as uow:
+            many = uow.memberships.groups_of_many(iter(["u2", "u1", "u9"]))
+            one = uow.memberships.groups_of_many(iter(["u1"]))
+            none = uow.memberships.groups_of_many(["u9"])
+            empty = uow.memberships.groups_of_many([])
+        assert many == {"u1": [GroupRef("g1", "One"), GroupRef("g3", "Three")], "u2": [GroupRef("g1", "One")]}
+        assert one == {"u1": [GroupRef("g1", "One"), GroupRef("g3", "Three")]}
+        assert none == {} and empty == {}
+
+
 class TestMemberChunks:
     """The whole member list, `size` at a time, as the caller reads it (a streamed GET)."""
 
