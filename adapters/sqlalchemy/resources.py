@@ -33,8 +33,10 @@ from adapters.sqlalchemy.statements import chunks, violated
 from adapters.sqlalchemy.storage import DOC_KEY, STORAGE
 from domain.errors import NotFound, PreconditionFailed, Uniqueness
 from domain.model import Page, Resource
-from domain.query.ast import Query
-from domain.schema.attributes import ResourceType
+from domain.query.ast import Compare, Query
+from domain.query.values import TEXT
+from domain.schema.attributes import REFERENCE, STRING, ResourceType
+from domain.text import fold
 
 
 class _Statements:
@@ -64,6 +66,19 @@ class _Statements:
 @cache
 def _statements(kind: str) -> _Statements:
     return _Statements(kind)
+
+
+@cache
+def _lookup_statement(kind: str, key: str) -> Prepared:
+    """`<attribute> eq <text>` on an indexed text column in the default order (created, id), the
+    first page: the lookup every IdP sends before it creates (userName, externalId)."""
+    t = STORAGE[kind].table
+    column = t.c[key]
+    return Prepared(
+        select(*_statements(kind).columns, t.c.created.label("sort_key"))
+        .where(column.is_not(None), column == bindparam("b_value"))
+        .order_by(t.c.created.asc(), t.c.id.asc()).limit(bindparam("b_limit"))
+    )
 
 
 @cache
@@ -127,6 +142,9 @@ class SqlResources:
     def search(self, query: Query) -> Page:
         """Ordered and paged in the database: ORDER BY the sort key and id, then OFFSET/LIMIT,
         or (with `after`) keyset predicates and LIMIT."""
+        found = self._lookup(query)
+        if found is not None:
+            return found
         where = self._compile(query.filter) if query.filter is not None else true()
         key, descending = self._sort(query.sort), query.sort is not None and query.sort.descending
         selected: ColumnElement[Any] = key.expr.label("sort_key")
@@ -158,6 +176,28 @@ class SqlResources:
                 rows = self._read(page, segments, order, start, count) if total is None or start < total else []
         items = [to_resource(self._kind, r) for r in rows]
         return Page(items, total, start + 1, [key.load(r.sort_key) for r in rows])
+
+    def _lookup(self, query: Query) -> Page | None:
+        """The first page of an `eq` on an indexed text attribute, as a prepared read (what the
+        filter compiler would build for it, without building it); None for any other query, or
+        when the page is full (then the total needs a COUNT: the general path)."""
+        f = query.filter
+        if (not isinstance(f, Compare) or f.op != "eq" or not isinstance(f.value, str)
+                or query.sort is not None or query.after is not None or query.start_index > 1
+                or query.count <= 0 or f.path.attribute.multi_valued
+                or f.path.leaf.type not in (STRING, REFERENCE)):
+            return None
+        indexed = self._storage.column(f.path)
+        if indexed is None or indexed.kind != TEXT:
+            return None
+        value = f.value if f.path.leaf.case_exact else fold(f.value)
+        rows = _lookup_statement(self._kind, indexed.key).rows(self._conn, {"b_value": value, "b_limit": query.count})
+        if len(rows) >= query.count:
+            return None
+        names = (*self._s.names, "sort_key")
+        items = [resource_of(self._kind, dict(zip(names, r, strict=True))) for r in rows]
+        load = self._sort(None).load
+        return Page(items, len(rows) if query.with_total else None, 1, [load(r[-1]) for r in rows])
 
     def _read(self, page: Select[Any], segments: list[Any], order: list[ColumnElement[Any]],
               start: int, count: int) -> list[Any]:

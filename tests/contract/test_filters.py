@@ -5,16 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy import event
 
 from adapters.memory.store import InMemoryTransactions
+from adapters.sqlalchemy.engine import make_engine
 from adapters.sqlalchemy.query.filters import FilterCompiler
+from adapters.sqlalchemy.uow import SqlTransactions
 from domain.errors import InvalidFilter
 from domain.model import USER
 from domain.ports import Transactions
 from domain.query.ast import Compare, Query, ValueFilter
 from domain.query.parser import parse_filter
 from domain.query.paths import resolve
-from tests.contract.conftest import ENTERPRISE, REGISTRY, SQL_BACKENDS, TEST_EXT
+from tests.contract.conftest import ENTERPRISE, REGISTRY, SQL_BACKENDS, TEST_EXT, group, user
 from tests.contract.dataset import Stores, load, memory_and_sql, search
 
 EVERY_USER = {"u01", "u02", "u03", "u04", "u05", "u06", "u07", "u08"}
@@ -189,3 +192,37 @@ def test_what_sql_cannot_express_is_an_invalid_filter() -> None:
         compiler(ValueFilter(emails, ValueFilter(emails, value)))
     with pytest.raises(InvalidFilter, match="multi-valued"):
         compiler(ValueFilter(name, value))
+
+
+@pytest.mark.parametrize("sql_url", SQL_BACKENDS, indirect=True)
+def test_an_eq_lookup_on_an_indexed_column_is_one_prepared_read(sql_url: str) -> None:
+    """`userName eq` (what every IdP sends before a create) skips the statement builder: no
+    statement goes through SQLAlchemy's execution (the prepared read runs on the driver). A
+    full first page still takes the general path, which counts the total."""
+    engine = make_engine(sql_url)
+    tx = SqlTransactions(engine, REGISTRY)
+    try:
+        with tx(write=True) as uow:
+            uow.users.add(user("u1", "Alice", 1, externalId="X-1"))
+            uow.users.add(user("u2", "bob", 2, externalId="x-1"))
+            for gid, at in (("g2", 2), ("g1", 3)):
+                uow.groups.add(group(gid, "Staff", at))
+            uow.commit()
+        sent: list[str] = []
+        event.listen(engine, "before_cursor_execute", lambda *a: sent.append(a[2]))
+
+        def ids(kind: str, text: str, **kw: object) -> tuple[list[str], int | None]:
+            page = search(tx, kind, Query(parse_filter(REGISTRY.by_name(kind), text), **kw))
+            return [r.id for r in page.items], page.total
+
+        assert ids(USER, 'userName eq "ALICE"') == (["u1"], 1)
+        assert ids(USER, 'externalId eq "x-1"') == (["u2"], 1)  # caseExact
+        assert ids(USER, 'userName eq "nobody"') == ([], 0)
+        assert ids(USER, 'userName eq "bob"', with_total=False) == (["u2"], None)
+        assert ids("Group", 'displayName eq "staff"') == (["g2", "g1"], 2)  # created order
+        assert sent == []
+        assert ids("Group", 'displayName eq "staff"', count=1) == (["g2"], 2)
+        assert ids(USER, 'userName eq "alice"', start_index=2) == ([], 1)
+        assert len(sent) >= 2
+    finally:
+        engine.dispose()
