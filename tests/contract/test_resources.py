@@ -224,3 +224,35 @@ def test_sql_returns_datetimes_as_the_same_instant_in_utc(sql_url: str) -> None:
         got = uow.users.get("u1")
     engine.dispose()
     assert got.created == u.created and got.created.tzinfo == UTC and got.created.hour == 4
+
+
+@pytest.mark.parametrize("sql_url", ["sqlite"], indirect=True)
+def test_reads_after_a_commit_do_not_hold_the_sqlite_write_lock(sql_url: str) -> None:
+    """A write unit of work that reads on after commit() (to build its response) reads in a
+    plain transaction: another writer can take the write lock meanwhile."""
+    import sqlite3
+
+    engine = make_engine(sql_url)
+    tx = SqlTransactions(engine, REGISTRY)
+    other = sqlite3.connect(sql_url.removeprefix("sqlite:///"), timeout=0, isolation_level=None)
+    try:
+        with tx(write=True) as uow:
+            uow.users.add(user("u1", "alice"))
+            uow.commit()
+            assert uow.users.existing(["u1"]) == {"u1"}  # a statement that begins a new transaction
+            other.execute("BEGIN IMMEDIATE")  # "database is locked" if that one were a write
+            other.execute("ROLLBACK")
+    finally:
+        other.close()
+        engine.dispose()
+
+
+@pytest.mark.parametrize("sql_url", SQL_BACKENDS, indirect=True)
+def test_commit_outside_the_unit_of_work_is_refused(sql_url: str) -> None:
+    engine = make_engine(sql_url)
+    try:
+        uow = SqlTransactions(engine, REGISTRY)(write=True)
+        with pytest.raises(RuntimeError, match=r"^commit\(\) outside the unit of work$"):
+            uow.commit()
+    finally:
+        engine.dispose()

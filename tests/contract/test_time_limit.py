@@ -50,3 +50,9 @@ def test_a_generous_limit_lets_the_same_search_finish(engine) -> None:
     with SqlTransactions(engine, REGISTRY, search_timeout_ms=60_000)(write=False) as uow:
         page = uow.users.search(Query(parse_filter(REGISTRY.user, 'title co "19999"'), 1, 10))
     assert [r.id for r in page.items] == ["u19999"]
+
+
+def test_without_a_configured_limit_a_long_search_runs_to_its_end(engine) -> None:
+    # the default is no limit: the same scan that 1 ms stops finishes
+    with SqlTransactions(engine, REGISTRY)(write=False) as uow:
+        assert uow.users.search(scan()).total == 0

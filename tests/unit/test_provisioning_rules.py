@@ -91,6 +91,23 @@ class TestCompareAndSet:
         assert [c.operation for c in tx.store.changes] == ["create", REPLACE]
 
 
+    def test_the_save_is_told_which_attributes_changed(self, monkeypatch):
+        # a store rewrites only the side rows (emails) of the attributes named, and takes a
+        # savepoint only when a unique one is among them: passing every name costs, not breaks
+        tx, clock = InMemoryTransactions(), FixedClock()
+        uid = ProvisionUser(tx, REG.user, clock, SequentialIds(), ReversibleHasher())(
+            WriteCommand("idp", {"userName": "ann"})).resource.id
+        told = []
+        with tx(write=True) as uow:
+            repo = uow.users
+            real = repo.save
+            monkeypatch.setattr(repo, "save", lambda r, v=None, changed=None: (told.append((v, changed)), real(r, v, changed)))
+            mine = uow.users.get(uid)
+            mine.data["title"] = "t"
+            commit_update(uow, mine, "idp", REPLACE, ("title",), clock.now())
+        assert told == [(1, ("title",))]
+
+
 class Members:
     """A store with users u01..u03 and a group, and SyncGroupMembership.apply on it."""
 
