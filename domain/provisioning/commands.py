@@ -28,10 +28,10 @@ class View:
     more_members: bool = False
 
     def whole(self) -> View:
-        """The same view with the member chunks read into `members`."""
+        """The same view (a group's: no `groups`) with the member chunks read into `members`."""
         if self.member_chunks is None:
             return self
-        return View(self.resource, self.groups, [m for c in self.member_chunks for m in c])
+        return View(self.resource, members=[m for c in self.member_chunks for m in c])
 
 
 @dataclass(frozen=True)

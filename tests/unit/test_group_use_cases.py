@@ -2,7 +2,7 @@
 
 import pytest
 
-from adapters.memory.store import InMemoryTransactions
+from adapters.memory.store import InMemoryMemberships, InMemoryTransactions
 from domain.errors import InvalidValue, Mutability, PayloadTooLarge, PreconditionFailed
 from domain.provisioning.commands import DeleteCommand, GetCommand, MemberInput, WriteCommand
 from domain.provisioning.groups import CreateGroup, DeleteGroup, ReplaceGroup
@@ -214,3 +214,15 @@ class TestStreamedMembers:
         small = create(env, members=[(u, None) for u in users[:2]])
         assert not small.more_members and [m.value for m in small.members] == sorted(users[:2])
         assert not create(env).more_members
+
+    def test_a_write_reads_at_most_one_chunk_and_one_member_to_tell(self, env, monkeypatch):
+        from domain.provisioning import views
+        monkeypatch.setattr(views, "MEMBER_CHUNK", 2)
+        users = env[3]
+        asked = []
+        real = InMemoryMemberships.members
+        monkeypatch.setattr(InMemoryMemberships, "members",
+                            lambda self, gid, after=None, limit=None: (asked.append((after, limit)),
+                                                                       real(self, gid, after, limit))[1])
+        create(env, members=[(u, None) for u in users])
+        assert asked == [(None, 3)]
