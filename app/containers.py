@@ -45,7 +45,8 @@ class Container(containers.DeclarativeContainer):
     secret_key = providers.Dependency(instance_of=str)
 
     # Gateways. Engines connect lazily: nothing is connected before gunicorn forks.
-    engine = providers.ThreadSafeSingleton(make_engine, settings.provided.database.url)
+    engine = providers.ThreadSafeSingleton(make_engine, settings.provided.database.url,
+                                           settings.provided.database.sqlite_mmap_mb)
     transactions = providers.Selector(
         providers.Callable(backend_of, settings.provided.database.url),
         memory=providers.ThreadSafeSingleton(InMemoryTransactions),

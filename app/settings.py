@@ -102,9 +102,12 @@ class DatabaseSettings:
     url: str = field(default="sqlite:///scim.db", metadata=rule(nonempty=True))
     # a search that runs longer is stopped and answered 400 tooMany (0: no limit)
     search_timeout_ms: int = field(default=5000, metadata=rule(minimum=0))
+    # SQLite: MiB of the database file each connection reads through a memory map (0: none)
+    sqlite_mmap_mb: int = field(default=0, metadata=rule(minimum=0))
 
     def __repr__(self) -> str:  # the URL may carry the database password
-        return f"DatabaseSettings(url={redact_url(self.url)!r}, search_timeout_ms={self.search_timeout_ms})"
+        return (f"DatabaseSettings(url={redact_url(self.url)!r}, search_timeout_ms={self.search_timeout_ms}, "
+                f"sqlite_mmap_mb={self.sqlite_mmap_mb})")
 
     @property
     def in_memory(self) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
@@ -12,11 +13,12 @@ from sqlalchemy.engine import make_url
 WRITE_OPTION = "scim_write"
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for `url`; it connects on first use, never here (gunicorn forks afterwards)."""
+def make_engine(url: str, sqlite_mmap_mb: int = 0) -> Engine:
+    """An engine for `url`; it connects on first use, never here (gunicorn forks afterwards).
+    SQLite: `sqlite_mmap_mb` MiB of the file are read through a memory map (PRAGMA mmap_size)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        return _sqlite(url)
+        return _sqlite(url, sqlite_mmap_mb)
     return create_engine(url, json_serializer=to_json, pool_pre_ping=True, pool_size=5, max_overflow=10)
 
 
@@ -26,14 +28,14 @@ def to_json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 
-def _sqlite(url: str) -> Engine:
+def _sqlite(url: str, mmap_mb: int) -> Engine:
     engine = create_engine(url, json_serializer=to_json, connect_args={"check_same_thread": False})
-    event.listen(engine, "connect", _sqlite_connect)
+    event.listen(engine, "connect", partial(_sqlite_connect, mmap_bytes=mmap_mb << 20))
     event.listen(engine, "begin", _sqlite_begin)
     return engine
 
 
-def _sqlite_connect(dbapi_connection: Any, record: Any) -> None:
+def _sqlite_connect(dbapi_connection: Any, record: Any, mmap_bytes: int = 0) -> None:
     # pysqlite would BEGIN lazily (DEFERRED) on its own; take that over so a write transaction
     # can say BEGIN IMMEDIATE and queue on busy_timeout instead of failing when it upgrades.
     dbapi_connection.isolation_level = None
@@ -43,6 +45,12 @@ def _sqlite_connect(dbapi_connection: Any, record: Any) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")  # durable enough under WAL, far fewer fsyncs
+        if mmap_bytes:
+            # Pages read through the OS page cache, shared by every worker, instead of read()
+            # into each connection's small cache, which a commit by another worker empties:
+            # POST /Users at 100k users 1.57 -> 1.08 ms CPU in-process. The mapped pages count in
+            # each worker's RSS (file-backed), up to the file's size: off by default.
+            cursor.execute(f"PRAGMA mmap_size={int(mmap_bytes)}")
     finally:
         cursor.close()
 

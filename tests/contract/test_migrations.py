@@ -96,6 +96,16 @@ def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout(tmp_path: Pa
     assert pragmas == ["wal", 1, 30000, 1]
 
 
+def test_sqlite_reads_through_a_memory_map_only_when_configured(tmp_path: Path) -> None:
+    sizes = []
+    for mb in (0, 64):
+        engine = make_engine(f"sqlite:///{tmp_path / 'm.db'}", sqlite_mmap_mb=mb)
+        with engine.connect() as conn:
+            sizes.append(conn.exec_driver_sql("PRAGMA mmap_size").scalar())
+        engine.dispose()
+    assert sizes == [0, 64 << 20]
+
+
 def test_upgrade_works_from_another_directory(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'elsewhere.db'}"
     code = "import sys; from adapters.sqlalchemy.migrate import upgrade; upgrade(sys.argv[1])"

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
-from app.settings import ConfigError, ExtensionAttributeSettings, ExtensionSettings, ServerSettings
-from tests.conftest import make_settings
+from adapters.sqlalchemy.migrate import upgrade
+from app.settings import (
+    ConfigError,
+    DatabaseSettings,
+    ExtensionAttributeSettings,
+    ExtensionSettings,
+    ServerSettings,
+)
+from tests.conftest import Client, make_settings
 from tests.http.support import (
     assert_scim_error,
     create_group,
@@ -228,3 +236,14 @@ class TestExtensionAttributeCharacteristics:
 
 def _no_constants(name: str) -> None:
     raise AssertionError(f"the response is not JSON: it contains {name}")
+
+
+def test_database_sqlite_mmap_mb_reaches_every_connection_of_the_app(make_app, tmp_path):
+    url = f"sqlite:///{tmp_path / 'mm.db'}"
+    upgrade(url)
+    settings = replace(make_settings(url), database=DatabaseSettings(url, sqlite_mmap_mb=32))
+    app = make_app(settings)
+    assert Client(app).post("/Users", {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                                       "userName": "mm"}).status_code == 201
+    with app.extensions["container"].engine().connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA mmap_size").scalar() == 32 << 20
