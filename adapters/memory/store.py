@@ -15,16 +15,9 @@ from domain.audit import Change
 from domain.errors import InvalidValue, NotFound, PreconditionFailed, Uniqueness
 from domain.model import GROUP, USER, GroupRef, MemberRef, Page, Resource
 from domain.ports import MembershipRepository, ResourceRepository
+from domain.query import ordering
 from domain.query.ast import Literal, Query
 from domain.query.evaluate import matches
-from domain.query.ordering import (
-    follows,
-    position_time,
-    position_value,
-    sort_key,
-    sort_resources,
-    sort_target,
-)
 from domain.query.values import sort_kind
 from domain.text import fold
 
@@ -119,16 +112,16 @@ class InMemoryResources:
         if sort is None:  # (created, id); the key is the created time as ISO text
             found.sort(key=lambda r: (r.created, r.id))
             if after is not None:
-                position = (position_time(after.value), after.id)
+                position = (ordering.position_time(after.value), after.id)
                 found = [r for r in found if (r.created, r.id) > position]
             keys = {r.id: r.created.isoformat() for r in found}
         else:
-            target = sort_target(sort.path)
-            keys = {r.id: sort_key(target, r, self._related_in_order) for r in found}
-            sort_resources(found, keys, sort.descending)
+            target = ordering.sort_target(sort.path)
+            keys = {r.id: ordering.sort_key(target, r, self._related_in_order) for r in found}
+            ordering.sort_resources(found, keys, sort.descending)
             if after is not None:
-                value = position_value(sort_kind(target.leaf), after.value)
-                found = [r for r in found if follows(keys[r.id], r.id, value, after.id, sort.descending)]
+                value = ordering.position_value(sort_kind(target.leaf), after.value)
+                found = [r for r in found if ordering.follows(keys[r.id], r.id, value, after.id, sort.descending)]
         start = 0 if after is not None else max(query.start_index, 1) - 1
         window = found[start:start + max(query.count, 0)]
         return Page([r.copy() for r in window], total, start + 1, [keys[r.id] for r in window])
@@ -217,11 +210,9 @@ class InMemoryMemberships:
         return [MemberRef(m, self._s.users[m].display_name) for m in ids]
 
     def member_chunks(self, group_id: str, size: int) -> Generator[list[MemberRef], None, None]:
-        # the ids are taken now (the list's snapshot); the unit of work holds the store's lock
-        ids = sorted(self._s.members.get(group_id, set()))
-        users = self._s.users
-        for i in range(0, len(ids), size):
-            yield [MemberRef(m, users[m].display_name) for m in ids[i:i + size]]
+        members = self.members(group_id)  # one snapshot; the unit of work holds the store's lock
+        for i in range(0, len(members), size):
+            yield members[i:i + size]
 
     def groups_of(self, member_id: str) -> list[GroupRef]:
         ids = sorted(self._s.member_of.get(member_id, set()))

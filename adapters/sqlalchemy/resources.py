@@ -27,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from adapters.sqlalchemy.limits import time_limit
 from adapters.sqlalchemy.mapping import resource_of, resource_row, side_rows, to_resource
 from adapters.sqlalchemy.prepared import Prepared
-from adapters.sqlalchemy.query.filters import FilterCompiler
+from adapters.sqlalchemy.query.filters import FilterCompiler, text_form
 from adapters.sqlalchemy.query.ordering import SortCompiler
 from adapters.sqlalchemy.statements import chunks, violated
 from adapters.sqlalchemy.storage import DOC_KEY, STORAGE
@@ -36,7 +36,6 @@ from domain.model import Page, Resource
 from domain.query.ast import Compare, Query
 from domain.query.values import TEXT
 from domain.schema.attributes import REFERENCE, STRING, ResourceType
-from domain.text import fold
 
 
 class _Statements:
@@ -190,8 +189,8 @@ class SqlResources:
         indexed = self._storage.column(f.path)
         if indexed is None or indexed.kind != TEXT:
             return None
-        value = f.value if f.path.leaf.case_exact else fold(f.value)
-        rows = _lookup_statement(self._kind, indexed.key).rows(self._conn, {"b_value": value, "b_limit": query.count})
+        params = {"b_value": text_form(f.path.leaf, f.value), "b_limit": query.count}
+        rows = _lookup_statement(self._kind, indexed.key).rows(self._conn, params)
         if len(rows) >= query.count:
             return None
         names = (*self._s.names, "sort_key")

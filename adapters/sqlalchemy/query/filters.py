@@ -100,7 +100,7 @@ class FilterCompiler:
         if leaf.type == DATETIME:
             instant = as_time(value)
             return operand.time(op, instant) if instant is not None and op in ORDERING else false()
-        return operand.text(op, value if leaf.case_exact else fold(value))
+        return operand.text(op, text_form(leaf, value))
 
     # -- where each attribute lives (storage.STORAGE) ----------------------------------------------
 
@@ -155,6 +155,12 @@ class FilterCompiler:
             source, display = related.joined()
             operands["display"] = ColumnValue(display, self.d, TEXT)
         return RowElements(related.owner_column, operands, self.table.c.id, source)
+
+
+def text_form(leaf: Attribute, value: str) -> str:
+    """A text literal as the columns and document keys hold its attribute: folded unless
+    caseExact."""
+    return value if leaf.case_exact else fold(value)
 
 
 def _subs(expr: Expr) -> set[str]:
