@@ -162,17 +162,25 @@ class SqlResources:
                 key = replace(key, expr=selected)
             segments = key.after(position, query.after.id, descending, resource_id)
         order = key.order_by(selected, descending, resource_id)
+        offset = start
+        if start and count:
+            # A page deep into the list: the skipped rows are walked by ids alone (from the
+            # (key, id) index where there is one, without visiting each row), then only the
+            # page's rows are read. PostgreSQL's OFFSET otherwise fetches every skipped row.
+            ids = (select(self._t.c.id).where(where).order_by(*key.order_by(key.expr, descending, self._t.c.id))
+                   .limit(count).offset(start).subquery())
+            page, offset = page.join(ids, ids.c.id == self._t.c.id), 0
         with time_limit(self._conn, self._timeout_ms):
             total, rows = None, None
             if query.with_total and start == 0 and query.after is None:
                 # A first page that is not full holds every result: its length is the total
                 # (a `userName eq` lookup needs no COUNT).
-                rows = self._read(page, segments, order, start, count)
+                rows = self._read(page, segments, order, offset, count)
                 total = len(rows) if len(rows) < count else None
             if query.with_total and total is None:
                 total = self._conn.scalar(select(func.count()).select_from(self._t).where(where)) or 0
             if rows is None:
-                rows = self._read(page, segments, order, start, count) if total is None or start < total else []
+                rows = self._read(page, segments, order, offset, count) if total is None or start < total else []
         items = [to_resource(self._kind, r) for r in rows]
         return Page(items, total, start + 1, [key.load(r.sort_key) for r in rows])
 
