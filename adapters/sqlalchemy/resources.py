@@ -28,7 +28,7 @@ from adapters.sqlalchemy.limits import time_limit
 from adapters.sqlalchemy.mapping import resource_of, resource_row, side_rows, to_resource
 from adapters.sqlalchemy.prepared import Prepared
 from adapters.sqlalchemy.query.filters import FilterCompiler, text_form
-from adapters.sqlalchemy.query.ordering import SortCompiler
+from adapters.sqlalchemy.query.ordering import SortCompiler, SortKey
 from adapters.sqlalchemy.statements import chunks, violated
 from adapters.sqlalchemy.storage import DOC_KEY, STORAGE
 from domain.errors import NotFound, PreconditionFailed, Uniqueness
@@ -141,8 +141,7 @@ class SqlResources:
     def search(self, query: Query) -> Page:
         """Ordered and paged in the database: ORDER BY the sort key and id, then OFFSET/LIMIT,
         or (with `after`) keyset predicates and LIMIT."""
-        found = self._lookup(query)
-        if found is not None:
+        if (found := self._lookup(query)) is not None:
             return found
         where = self._compile(query.filter) if query.filter is not None else true()
         key, descending = self._sort(query.sort), query.sort is not None and query.sort.descending
@@ -164,12 +163,7 @@ class SqlResources:
         order = key.order_by(selected, descending, resource_id)
         offset = start
         if start and count:
-            # A page deep into the list: the skipped rows are walked by ids alone (from the
-            # (key, id) index where there is one, without visiting each row), then only the
-            # page's rows are read. PostgreSQL's OFFSET otherwise fetches every skipped row.
-            ids = (select(self._t.c.id).where(where).order_by(*key.order_by(key.expr, descending, self._t.c.id))
-                   .limit(count).offset(start).subquery())
-            page, offset = page.join(ids, ids.c.id == self._t.c.id), 0
+            page, offset = self._deep_page(page, where, key, descending, start, count), 0
         with time_limit(self._conn, self._timeout_ms):
             total, rows = None, None
             if query.with_total and start == 0 and query.after is None:
@@ -183,6 +177,16 @@ class SqlResources:
                 rows = self._read(page, segments, order, offset, count) if total is None or start < total else []
         items = [to_resource(self._kind, r) for r in rows]
         return Page(items, total, start + 1, [key.load(r.sort_key) for r in rows])
+
+    def _deep_page(self, page: Select[Any], where: ColumnElement[bool], key: SortKey, descending: bool,
+                   start: int, count: int) -> Select[Any]:
+        """`page` from `start` (OFFSET) as a deferred join: the skipped rows are walked by ids
+        alone (from the (key, id) index where there is one, without visiting each row), then
+        only the page's rows are read. PostgreSQL's OFFSET otherwise fetches every skipped row."""
+        t = self._t
+        ids = (select(t.c.id).where(where).order_by(*key.order_by(key.expr, descending, t.c.id))
+               .limit(count).offset(start).subquery())
+        return page.join(ids, ids.c.id == t.c.id)
 
     def _lookup(self, query: Query) -> Page | None:
         """The first page of an `eq` on an indexed text attribute, as a prepared read (what the
