@@ -26,6 +26,7 @@ def preflight() -> str | None:
     try:
         settings = load_settings()
         build_registry(settings)
+        warn_plain_passwords(settings)
         if backend_of(settings.database.url) == "sql":
             from adapters.sqlalchemy.engine import make_engine
 
@@ -40,6 +41,17 @@ def preflight() -> str | None:
         first = str(getattr(err, "orig", None) or err).splitlines()[0]
         return f"cannot use the database: {first}"
     return None
+
+
+def warn_plain_passwords(settings: Settings) -> None:
+    """A start-up warning for each password written in the config file in plain text."""
+    import os
+
+    from app.credential_settings import plain_password_keys
+
+    for key in plain_password_keys(settings.scim.auth, os.environ):
+        log.warning("%s is plain text in the config file; prefer password_hash "
+                    "(`scim-service password hash`) or its SCIM_AUTH_* variable", key)
 
 
 class NoSessions(SessionInterface):

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from app import token_cli
 from app.settings import ConfigError, Settings, load_settings, redact_url
 
 # wsgi.py and gunicorn.conf.py live in the project root, beside the `app` package.
@@ -15,8 +16,8 @@ ROOT = Path(__file__).resolve().parent.parent
 GUNICORN_CONF = ROOT / "gunicorn.conf.py"
 
 
-class CommandError(Exception):
-    """A failure worth one line on stderr and exit status 1 (not a bug: no traceback)."""
+# A failure worth one line on stderr and exit status 1 (not a bug: no traceback).
+CommandError = token_cli.CommandError
 
 
 def _upgrade(settings: Settings) -> bool:
@@ -91,8 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     db.add_parser("upgrade", help="apply pending migrations").set_defaults(handler=db_upgrade)
 
-    # Later command groups (`oauth client ...`, `token ...`, `audit`) register here the same way:
-    # a subparser whose leaves set `handler`, a function of the parsed args returning the exit status.
+    # Command groups register the same way: a subparser whose leaves set `handler`, a function
+    # of the parsed args returning the exit status (later: `oauth client ...`, `audit`).
+    token_cli.register(commands)
     return parser
 
 

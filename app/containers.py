@@ -3,18 +3,28 @@ process, and the HTTP adapter's dependencies supplied by attribute."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import timedelta
+
 from dependency_injector import containers, providers
 
-from adapters.credentials.basic import BasicAuthenticator
+from adapters.credentials.basic import BasicAuthenticator, BasicCredential
+from adapters.credentials.bearer import BearerAuthenticator, CredentialSet
 from adapters.http.cursors import Cursors
-from adapters.http.dependencies import HttpDependencies, Paging
+from adapters.http.dependencies import HttpDependencies, Paging, Profile, Profiles
+from adapters.memory.credentials import InMemoryFailureCounter, InMemoryTokenStore
 from adapters.memory.store import InMemoryTransactions
+from adapters.sqlalchemy.credentials import SqlFailureCounter, SqlTokenStore
 from adapters.sqlalchemy.engine import make_engine
 from adapters.sqlalchemy.uow import SqlTransactions
 from adapters.system import Argon2Hasher, SystemClock, UuidGenerator
 from app.settings import Settings
 from domain.capabilities import Capabilities
+from domain.credentials.throttle import Throttle, ThrottleRules
+from domain.credentials.tokens import Tokens
+from domain.idp.policy import Policy, policy_for
 from domain.model import GROUP, USER
+from domain.ports import Authenticator, Clock, IdGenerator, PasswordHasher, Transactions
 from domain.provisioning.groups import CreateGroup, DeleteGroup, PatchGroup, ReplaceGroup
 from domain.provisioning.membership import MemberPolicy, SyncGroupMembership
 from domain.provisioning.operations import ResourceOperations
@@ -29,11 +39,58 @@ def backend_of(url: str) -> str:
     return "memory" if url == MEMORY_URL else "sql"
 
 
+def auth_schemes_of(s: Settings) -> tuple[str, ...]:
+    """The configured credentials' schemes, in their order, each once."""
+    return tuple(dict.fromkeys(c.type for c in s.scim.auth))
+
+
 def capabilities_of(s: Settings) -> Capabilities:
     return Capabilities(
         patch=True, sort=True, pagination_cursor=True, filter_max_results=s.scim.max_results,
-        default_page_size=s.scim.default_count, auth_schemes=(s.scim.auth.type,),
+        default_page_size=s.scim.default_count, auth_schemes=auth_schemes_of(s),
     )
+
+
+def authenticator_of(s: Settings, tokens: Tokens, hasher: PasswordHasher) -> CredentialSet:
+    basic = [BasicCredential(c.principal, c.username or "", c.password, c.password_hash)
+             for c in s.scim.auth if c.type == "basic"]
+    bearer = [c.principal for c in s.scim.auth if c.type == "bearer"]
+    built: dict[str, Authenticator] = {
+        "basic": BasicAuthenticator(basic, hasher), "bearer": BearerAuthenticator(tokens, bearer)}
+    return CredentialSet([built[scheme] for scheme in auth_schemes_of(s)])
+
+
+def throttle_rules_of(s: Settings) -> ThrottleRules:
+    return ThrottleRules(s.scim.throttle.max_failures, timedelta(seconds=s.scim.throttle.window_seconds))
+
+
+def operations_of(policy: Policy, tx: Transactions, registry: Registry, clock: Clock, ids: IdGenerator,
+                  hasher: PasswordHasher, max_members: int) -> dict[str, ResourceOperations]:
+    """The write use cases of both resource types under one IdP policy."""
+    members = SyncGroupMembership(MemberPolicy.of(policy, max_members))
+    user, group = registry.user, registry.group
+    return {
+        USER: ResourceOperations(
+            create=ProvisionUser(tx, user, clock, ids, hasher), replace=ReplaceUser(tx, user, clock, hasher),
+            patch=PatchUser(tx, user, clock, policy, hasher), delete=DeleteUser(tx, clock)),
+        GROUP: ResourceOperations(
+            create=CreateGroup(tx, group, clock, ids, members), replace=ReplaceGroup(tx, group, clock, members),
+            patch=PatchGroup(tx, group, clock, policy, members), delete=DeleteGroup(tx, clock)),
+    }
+
+
+def profiles_of(s: Settings, default: Policy,
+                operations_for: Callable[..., dict[str, ResourceOperations]]) -> Profiles:
+    """Each credential's policy with the use cases built on it: a credential without `policy`
+    gets scim.policy's; one set of use cases per distinct policy."""
+    built = {default: Profile(default, operations_for(policy=default))}
+    by_principal = {}
+    for cred in s.scim.auth:
+        policy = default if cred.policy is None else policy_for(cred.policy)
+        if policy not in built:
+            built[policy] = Profile(policy, operations_for(policy=policy))
+        by_principal[cred.principal] = built[policy]
+    return Profiles(built[default], by_principal)
 
 
 class Container(containers.DeclarativeContainer):
@@ -57,8 +114,23 @@ class Container(containers.DeclarativeContainer):
     clock = providers.ThreadSafeSingleton(SystemClock)
     ids = providers.ThreadSafeSingleton(UuidGenerator)
     hasher = providers.ThreadSafeSingleton(Argon2Hasher)
+    token_store = providers.Selector(
+        providers.Callable(backend_of, settings.provided.database.url),
+        memory=providers.ThreadSafeSingleton(InMemoryTokenStore),
+        sql=providers.ThreadSafeSingleton(SqlTokenStore, engine),
+    )
+    failure_counter = providers.Selector(
+        providers.Callable(backend_of, settings.provided.database.url),
+        memory=providers.ThreadSafeSingleton(InMemoryFailureCounter),
+        sql=providers.ThreadSafeSingleton(SqlFailureCounter, engine),
+    )
+    tokens = providers.ThreadSafeSingleton(Tokens, token_store, clock, ids)
+    # Its own hasher: argon2 verifies with the parameters inside each configured hash.
     authenticator = providers.ThreadSafeSingleton(
-        BasicAuthenticator, settings.provided.scim.auth.username, settings.provided.scim.auth.password
+        authenticator_of, settings, tokens, providers.Singleton(Argon2Hasher)
+    )
+    throttle = providers.ThreadSafeSingleton(
+        Throttle, failure_counter, clock, providers.Callable(throttle_rules_of, settings)
     )
 
     # Rules read from the settings once.
@@ -68,33 +140,20 @@ class Container(containers.DeclarativeContainer):
     )
     capabilities = providers.ThreadSafeSingleton(capabilities_of, settings)
     cursors = providers.ThreadSafeSingleton(Cursors, secret_key)
-    members = providers.ThreadSafeSingleton(
-        SyncGroupMembership,
-        providers.Callable(MemberPolicy.of, policy, settings.provided.scim.max_members_per_request),
+    # Use cases, by resource type, once per distinct policy of the credentials.
+    operations_for = providers.Factory(
+        operations_of, tx=transactions, registry=registry, clock=clock, ids=ids, hasher=hasher,
+        max_members=settings.provided.scim.max_members_per_request,
     )
-
-    # Use cases, by resource type.
-    user_operations = providers.ThreadSafeSingleton(
-        ResourceOperations,
-        create=providers.Singleton(ProvisionUser, transactions, registry.provided.user, clock, ids, hasher),
-        replace=providers.Singleton(ReplaceUser, transactions, registry.provided.user, clock, hasher),
-        patch=providers.Singleton(PatchUser, transactions, registry.provided.user, clock, policy, hasher),
-        delete=providers.Singleton(DeleteUser, transactions, clock),
-    )
-    group_operations = providers.ThreadSafeSingleton(
-        ResourceOperations,
-        create=providers.Singleton(CreateGroup, transactions, registry.provided.group, clock, ids, members),
-        replace=providers.Singleton(ReplaceGroup, transactions, registry.provided.group, clock, members),
-        patch=providers.Singleton(PatchGroup, transactions, registry.provided.group, clock, policy, members),
-        delete=providers.Singleton(DeleteGroup, transactions, clock),
-    )
+    profiles = providers.ThreadSafeSingleton(profiles_of, settings, policy, operations_for.provider)
+    user_operations = providers.Callable(lambda p: p.default.operations[USER], profiles)
+    group_operations = providers.Callable(lambda p: p.default.operations[GROUP], profiles)
     get_resource = providers.ThreadSafeSingleton(GetResource, transactions)
     search_resources = providers.ThreadSafeSingleton(SearchResources, transactions)
 
     http = providers.Container(
         HttpDependencies,
-        registry=registry, policy=policy, paging=paging, capabilities=capabilities, cursors=cursors,
-        authenticator=authenticator,
-        operations=providers.Dict({USER: user_operations, GROUP: group_operations}),
+        registry=registry, profiles=profiles, paging=paging, capabilities=capabilities, cursors=cursors,
+        authenticator=authenticator, throttle=throttle,
         get_resource=get_resource, search_resources=search_resources,
     )

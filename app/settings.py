@@ -5,10 +5,17 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 # ConfigError is re-exported: callers catch it as app.settings.ConfigError.
+from app.credential_settings import PLACEHOLDER_PASSWORD as PLACEHOLDER_PASSWORD
+from app.credential_settings import (
+    CredentialSettings,
+    ThrottleSettings,
+    check_credentials,
+    with_named_secrets,
+)
 from app.typed_yaml import ConfigError as ConfigError
 from app.typed_yaml import Loader, fail, rule
 from domain.idp.policy import PRESETS, Policy, policy_for
@@ -16,16 +23,7 @@ from domain.schema import extensions
 from domain.schema.registry import Registry
 
 MEMORY_URL = "memory://"
-# config.example.yaml's password: refused, so that copying the example never ships a known secret.
-PLACEHOLDER_PASSWORD = "change-me"
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class AuthSettings:
-    type: str = field(default="basic", metadata=rule(choices=("basic", "bearer", "oauth")))
-    username: str | None = None
-    password: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -84,7 +82,8 @@ class ExtensionSettings:
 @dataclass(frozen=True)
 class ScimSettings:
     enabled: bool = True
-    auth: AuthSettings = AuthSettings()
+    auth: tuple[CredentialSettings, ...] = field(default=(CredentialSettings(),), metadata=rule(single=True))
+    throttle: ThrottleSettings = ThrottleSettings()
     policy: PolicySettings = PolicySettings()
     default_count: int = field(default=100, metadata=rule(minimum=1))
     max_results: int = field(default=1000, metadata=rule(minimum=1))
@@ -145,23 +144,17 @@ ENV_VARS: Mapping[str, str] = _LOADER.env_vars
 def load_settings(path: str | None = None, env: Mapping[str, str] = os.environ) -> Settings:
     """Settings from `path` (else $SCIM_CONFIG, else defaults), then SCIM_* overrides, checked."""
     settings = _LOADER.load(path or env.get("SCIM_CONFIG") or None, env)
+    auth = with_named_secrets(settings.scim.auth, env)
+    settings = replace(settings, scim=replace(settings.scim, auth=auth))
     check_settings(settings)
     return settings
 
 
 def check_settings(settings: Settings) -> None:
     """The rules that span fields; raises ConfigError. load_settings() calls it."""
-    scim, auth = settings.scim, settings.scim.auth
-    if auth.type != "basic":
-        fail("scim.auth.type", f"{auth.type!r} is not supported yet (only basic is)")
+    scim = settings.scim
     if scim.enabled:  # a disabled SCIM API needs no credentials
-        for key, value in (("username", auth.username), ("password", auth.password)):
-            if not value:
-                fail(f"scim.auth.{key}", "required when scim.auth.type is basic")
-        if auth.password == PLACEHOLDER_PASSWORD:
-            fail("scim.auth.password", "still the example placeholder; set a real one (SCIM_AUTH_PASSWORD)")
-        if ":" in (auth.username or ""):  # RFC 7617: the user-id cannot contain a colon
-            fail("scim.auth.username", "must not contain ':'")
+        check_credentials(scim.auth)
     if scim.default_count > scim.max_results:
         fail("scim.default_count", f"must not exceed scim.max_results ({scim.max_results})")
     url = settings.database.url

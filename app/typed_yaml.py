@@ -32,12 +32,15 @@ def rule(
     choices: Iterable[object] | None = None,
     minimum: int | None = None,
     nonempty: bool = False,
+    single: bool = False,
 ) -> dict[str, Any]:
     """Field metadata the loader honours: `key`, the YAML name when it is not the field's name;
     `choices`, the values allowed; `minimum`, the smallest number allowed; `nonempty`, a string
-    that is not blank. Rules apply to values from the file and from the environment alike."""
+    that is not blank; `single`, on a tuple of dataclasses: a mapping (or nothing) there is a
+    list of one, whose scalars the environment can set (`path.field`) while it is the only item.
+    Rules apply to values from the file and from the environment alike."""
     rules = {"key": key, "choices": None if choices is None else tuple(choices),
-             "minimum": minimum, "nonempty": nonempty or None}
+             "minimum": minimum, "nonempty": nonempty or None, "single": single or None}
     return {name: value for name, value in rules.items() if value is not None}
 
 
@@ -118,7 +121,11 @@ def parse(cls: type[T], data: Any, path: str = "") -> T:
     values = {}
     for key, f in by_key.items():
         where = _join(path, key)
-        if key in data:
+        if key in data and f.metadata.get("single") and (data[key] is None or isinstance(data[key], Mapping)):
+            values[f.name] = (parse(typing.get_args(hints[f.name])[0], data[key] or {}, where),)
+        elif key in data and f.metadata.get("single") and not isinstance(data[key], list):
+            fail(where, f"expected a mapping or a list, got {_describe(data[key], False)}")
+        elif key in data:
             values[f.name] = _parse(hints[f.name], data[key], where, secret=not f.repr)
             _check_rules(f, values[f.name], where)
         elif f.default is MISSING and f.default_factory is MISSING:
@@ -164,12 +171,15 @@ class _Scalar(NamedTuple):
 
 
 def _scalars(cls: type, path: str = "") -> Iterator[_Scalar]:
-    """Every scalar setting under `cls`; lists are left out (no variable can spell one)."""
+    """Every scalar setting under `cls`; lists are left out (no variable can spell one), except
+    the only item of a `single` one."""
     hints = typing.get_type_hints(cls)
     for f in fields(cls):
         tp, where = hints[f.name], _join(path, _key(f))
         if is_dataclass(tp):
             yield from _scalars(tp, where)  # type: ignore[arg-type]
+        elif f.metadata.get("single"):
+            yield from _scalars(typing.get_args(tp)[0], where)
         elif _optional(tp)[0] in _EXPECTED:
             yield _Scalar(where, f, tp)
 
@@ -197,10 +207,19 @@ def _from_env(name: str, raw: str, scalar: _Scalar) -> Any:
     return value
 
 
-def _set(obj: Any, keys: list[str], value: Any) -> Any:
-    """A copy of the dataclass tree `obj` with the setting at `keys` (YAML names) replaced."""
+def _set(obj: Any, keys: list[str], value: Any, name: str, path: str = "") -> Any:
+    """A copy of the dataclass tree `obj` with the setting at `keys` (YAML names) replaced; the
+    variable `name` sets it."""
     f = next(f for f in fields(obj) if _key(f) == keys[0])
-    new = value if len(keys) == 1 else _set(getattr(obj, f.name), keys[1:], value)
+    where, inner = _join(path, keys[0]), getattr(obj, f.name)
+    if len(keys) == 1:
+        new = value
+    elif isinstance(inner, tuple):  # a `single` list: only its one item can be meant
+        if len(inner) != 1:
+            fail(where, f"{name} can set it only when it holds one item, not {len(inner)}")
+        new = (_set(inner[0], keys[1:], value, name, where),)
+    else:
+        new = _set(inner, keys[1:], value, name, where)
     return replace(obj, **{f.name: new})
 
 
@@ -234,5 +253,5 @@ class Loader(Generic[T]):
         loaded = parse(self.root, data or {})
         for name, scalar in self._env.items():
             if name in env:
-                loaded = _set(loaded, scalar.path.split("."), _from_env(name, env[name], scalar))
+                loaded = _set(loaded, scalar.path.split("."), _from_env(name, env[name], scalar), name)
         return loaded

@@ -10,7 +10,7 @@ from typing import Any
 from adapters.memory.store import InMemoryTransactions, InMemoryUnitOfWork
 from adapters.system import Argon2Hasher
 from app.settings import (
-    AuthSettings,
+    CredentialSettings,
     DatabaseSettings,
     PolicySettings,
     ScimSettings,
@@ -27,7 +27,8 @@ def make_settings(url: str = "memory://", *, username: str = USERNAME, password:
     ScimSettings fields, plus `server` (ServerSettings) and `unknown` (the policy switch alone)."""
     server = scim.pop("server", ServerSettings())
     policy = scim.pop("policy", None) or PolicySettings(unknown=scim.pop("unknown", "ignore"))
-    base = ScimSettings(auth=AuthSettings("basic", username, password), policy=policy)
+    auth = (CredentialSettings(username=username, password=password),)
+    base = ScimSettings(auth=auth, policy=policy)
     return Settings(scim=replace(base, **scim), database=DatabaseSettings(url), server=server)
 
 

@@ -1,26 +1,54 @@
-"""Authenticators (the domain's Authenticator port)."""
+"""HTTP Basic against the configured credentials (the domain's Authenticator port)."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from domain.model import Principal
+from domain.ports import PasswordHasher
 
 
 def _digest(value: str) -> bytes:
     return hashlib.sha256(value.encode(errors="surrogatepass")).digest()
 
 
+@dataclass(frozen=True)
+class BasicCredential:
+    """A configured basic credential: a plain password or an argon2id hash of one."""
+
+    name: str
+    username: str
+    password: str | None = field(default=None, repr=False)
+    password_hash: str | None = field(default=None, repr=False)
+
+
+class _Entry:
+    def __init__(self, cred: BasicCredential) -> None:
+        self.name, self.user = cred.name, _digest(cred.username)
+        self.hashed = cred.password_hash
+        # plain: the password's digest; hashed: the digest of the last password the hash verified
+        self.known = _digest(cred.password) if cred.password is not None else bytes(32)
+
+
 class BasicAuthenticator:
-    """HTTP Basic against the configured credentials. Both digests are compared in constant time
-    (fixed-length SHA-256, so length leaks nothing); no key-derivation function runs per request,
-    since the configured secret is a high-entropy machine credential, not a user password."""
+    """Every configured username is compared on every attempt, in constant time (fixed-length
+    SHA-256 digests, so length leaks nothing either). A plain password is compared by digest; a
+    hashed one is verified with argon2 once, and then by the digest of what it verified, so the
+    key-derivation function runs on failures, not on every request."""
 
     schemes = ("basic",)
 
-    def __init__(self, username: str, password: str) -> None:
-        self._user, self._password, self._name = _digest(username), _digest(password), username
+    def __init__(self, credentials: Sequence[BasicCredential], hasher: PasswordHasher) -> None:
+        self._entries = [_Entry(c) for c in credentials]
+        self._hasher = hasher
+        self._lock = threading.Lock()
+        hashed = next((c.password_hash for c in credentials if c.password_hash), None)
+        # verified against when no username matches, so that costs what a wrong password costs
+        self._decoy = hashed
 
     def authenticate(self, scheme: str, credentials: dict[str, str]) -> Principal | None:
         if scheme != "basic":
@@ -28,6 +56,19 @@ class BasicAuthenticator:
         username, password = credentials.get("username"), credentials.get("password")
         if username is None or password is None:  # a missing part is no value, not an empty one
             return None
-        user_ok = hmac.compare_digest(_digest(username), self._user)
-        password_ok = hmac.compare_digest(_digest(password), self._password)
-        return Principal(self._name, "basic") if user_ok & password_ok else None
+        user, secret = _digest(username), _digest(password)
+        match = None
+        for entry in self._entries:  # no early exit: every entry costs the same
+            if hmac.compare_digest(user, entry.user):
+                match = entry
+        if match is None:
+            if self._decoy is not None:
+                self._hasher.verify(self._decoy, password + "\0")
+            return None
+        if hmac.compare_digest(secret, match.known):
+            return Principal(match.name, "basic")
+        if match.hashed is not None and self._hasher.verify(match.hashed, password):
+            with self._lock:
+                match.known = secret
+            return Principal(match.name, "basic")
+        return None

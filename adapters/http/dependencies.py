@@ -4,14 +4,17 @@ supplies each one. `use()` wires the `adapters.http.routes` package and the auth
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from dependency_injector import containers, providers
 
 from adapters.http.cursors import Cursors
 from domain.capabilities import Capabilities
+from domain.credentials.throttle import Throttle
 from domain.idp.policy import Policy
 from domain.ports import Authenticator
+from domain.provisioning.operations import ResourceOperations
 from domain.provisioning.reads import GetResource, SearchResources
 from domain.schema.registry import Registry
 
@@ -24,20 +27,39 @@ class Paging:
     max_results: int = 1000
 
 
+@dataclass(frozen=True)
+class Profile:
+    """An IdP policy and the write use cases built on it, by resource type's name."""
+
+    policy: Policy
+    operations: Mapping[str, ResourceOperations]
+
+
+@dataclass(frozen=True)
+class Profiles:
+    """Which profile serves each credential (by principal name); others get the default."""
+
+    default: Profile
+    by_principal: Mapping[str, Profile] = field(default_factory=dict)
+
+    def of(self, principal: str | None) -> Profile:
+        return self.by_principal.get(principal or "", self.default)
+
+
 class HttpDependencies(containers.DeclarativeContainer):
-    """One per app. `operations` maps a resource type's name to its ResourceOperations."""
+    """One per app."""
 
     wiring_config = containers.WiringConfiguration(
         packages=["adapters.http.routes"], modules=["adapters.http.auth"], auto_wire=False,
     )
 
     registry = providers.Dependency(instance_of=Registry)
-    policy = providers.Dependency(instance_of=Policy)
+    profiles = providers.Dependency(instance_of=Profiles)
     paging = providers.Dependency(instance_of=Paging)
     capabilities = providers.Dependency(instance_of=Capabilities)
     cursors = providers.Dependency(instance_of=Cursors)
     authenticator: providers.Dependency[Authenticator] = providers.Dependency()
-    operations = providers.Dependency(instance_of=dict)
+    throttle = providers.Dependency(instance_of=Throttle)
     get_resource = providers.Dependency(instance_of=GetResource)
     search_resources = providers.Dependency(instance_of=SearchResources)
 

@@ -145,3 +145,25 @@ service_settings = Table(
     Column("key", String, primary_key=True),
     Column("value", String, nullable=False),
 )
+
+# Bearer tokens (domain/credentials/tokens.py): the secret's SHA-256 digest, never the secret.
+tokens = Table(
+    "tokens", metadata,
+    Column("id", key_string(64), primary_key=True),
+    Column("credential", String, nullable=False),
+    Column("digest", key_string(64), nullable=False),
+    Column("created", UtcDateTime, nullable=False),
+    Column("expires", UtcDateTime),
+    Column("last_used", UtcDateTime),
+    Column("note", String, nullable=False),
+    Column("revoked", UtcDateTime),
+    Index("ux_tokens_digest", "digest", unique=True),
+)
+
+# Refused authentications per client address, in a fixed window (domain/credentials/throttle.py).
+auth_failures = Table(
+    "auth_failures", metadata,
+    Column("address", String, primary_key=True),
+    Column("window_start", UtcDateTime, nullable=False),
+    Column("failures", Integer, nullable=False),
+)

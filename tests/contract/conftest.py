@@ -115,7 +115,7 @@ def fresh_url(backend: str, request: pytest.FixtureRequest, directory: Path) -> 
     url = request.getfixturevalue("pg_url")
     engine = make_engine(url)
     with engine.begin() as conn:
-        conn.execute(text("TRUNCATE users, user_emails, groups, memberships, changes, service_settings "
+        conn.execute(text("TRUNCATE users, user_emails, groups, memberships, changes, service_settings, tokens, auth_failures "
                           "RESTART IDENTITY"))
     engine.dispose()
     return url

@@ -15,6 +15,9 @@ import pytest
 
 from tests.conftest import Client, make_settings
 
+# The credential tests' deployments (SQLite and PostgreSQL), as fixtures of this directory.
+from tests.http.credentials import auth_template, database, deploy  # noqa: F401
+
 BACKENDS = ("memory", "sqlite")
 
 

@@ -6,15 +6,21 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.credentials.basic import BasicAuthenticator
+from adapters.credentials.basic import BasicAuthenticator, BasicCredential
 from adapters.system import Argon2Hasher
 from domain.model import Principal
 
 USER, PASSWORD = "okta-provisioner", "correct horse battery staple"
+HASHER = Argon2Hasher(time_cost=1, memory_cost=8)
+
+
+def basic_auth(username: str, password: str) -> BasicAuthenticator:
+    """One plain basic credential named after its username, as the seed's config makes."""
+    return BasicAuthenticator([BasicCredential(username, username, password)], HASHER)
 
 
 def attempt(username: str, password: str, scheme: str = "basic") -> Principal | None:
-    return BasicAuthenticator(USER, PASSWORD).authenticate(scheme, {"username": username, "password": password})
+    return basic_auth(USER, PASSWORD).authenticate(scheme, {"username": username, "password": password})
 
 
 def test_the_configured_pair_authenticates_as_the_configured_user() -> None:
@@ -33,7 +39,7 @@ def test_anything_but_the_exact_pair_is_refused(username: str, password: str) ->
 
 
 def test_missing_credential_parts_are_refused() -> None:
-    authenticator = BasicAuthenticator(USER, PASSWORD)
+    authenticator = basic_auth(USER, PASSWORD)
     assert authenticator.authenticate("basic", {}) is None
     assert authenticator.authenticate("basic", {"username": USER}) is None
     assert authenticator.authenticate("basic", {"password": PASSWORD}) is None
@@ -41,11 +47,11 @@ def test_missing_credential_parts_are_refused() -> None:
 
 def test_the_right_pair_under_another_scheme_is_refused() -> None:
     assert attempt(USER, PASSWORD, scheme="bearer") is None
-    assert BasicAuthenticator(USER, PASSWORD).schemes == ("basic",)
+    assert basic_auth(USER, PASSWORD).schemes == ("basic",)
 
 
 def test_the_authenticator_keeps_digests_not_the_secret() -> None:
-    kept = vars(BasicAuthenticator(USER, PASSWORD))
+    (kept,) = [vars(e) for e in vars(basic_auth(USER, PASSWORD))["_entries"]]
     assert PASSWORD not in [v for v in kept.values() if isinstance(v, str)]
     assert all(PASSWORD.encode() not in v for v in kept.values() if isinstance(v, bytes))
 
@@ -66,7 +72,7 @@ def test_a_stored_value_that_is_not_a_valid_hash_verifies_nothing(stored: str) -
 
 def test_a_secret_with_a_lone_surrogate_authenticates_and_nothing_else_does() -> None:
     """Config and header text may carry surrogate escapes; they are hashed, not an error."""
-    authenticator = BasicAuthenticator("ops\udcff", "pw\ud800")
+    authenticator = basic_auth("ops\udcff", "pw\ud800")
     assert authenticator.authenticate("basic", {"username": "ops\udcff", "password": "pw\ud800"})
     assert authenticator.authenticate("basic", {"username": "ops\udcff", "password": "pw\ud801"}) is None
 
@@ -74,7 +80,7 @@ def test_a_secret_with_a_lone_surrogate_authenticates_and_nothing_else_does() ->
 @pytest.mark.parametrize("configured", ["", "XXXX", USER])
 def test_a_missing_part_matches_no_configured_value(configured: str) -> None:
     """A missing username or password is no value at all, not some default that could match."""
-    authenticator = BasicAuthenticator(configured, configured)
+    authenticator = basic_auth(configured, configured)
     assert authenticator.authenticate("basic", {"password": configured}) is None
     assert authenticator.authenticate("basic", {"username": configured}) is None
 

@@ -13,8 +13,8 @@ import yaml
 
 from app.settings import (
     ENV_VARS,
-    AuthSettings,
     ConfigError,
+    CredentialSettings,
     DatabaseSettings,
     ExtensionAttributeSettings,
     ExtensionSettings,
@@ -70,7 +70,7 @@ def extension(**overrides: Any) -> dict[str, Any]:
 
 def test_without_a_file_the_defaults_apply() -> None:
     settings = load_settings(env=CREDS)
-    assert settings == Settings(scim=ScimSettings(auth=AuthSettings(username="scim", password="pw-from-env")))
+    assert settings == Settings(scim=ScimSettings(auth=(CredentialSettings(username="scim", password="pw-from-env"),)))
     assert settings.database == DatabaseSettings("sqlite:///scim.db")
     assert settings.server == ServerSettings(trusted_proxies=0, secret_key=None, max_body_bytes=1048576)
     assert (settings.scim.default_count, settings.scim.max_results) == (100, 1000)
@@ -92,7 +92,7 @@ def test_a_full_yaml_file_sets_every_key(write) -> None:
         "server": {"trusted_proxies": 2, "secret_key": "k" * 32, "max_body_bytes": 2048},
     })
     s = load_settings(path, env={})
-    assert s.scim.auth == AuthSettings("basic", "okta", "s3cret-pass")
+    assert s.scim.auth == (CredentialSettings(type="basic", username="okta", password="s3cret-pass"),)
     assert s.scim.policy.unknown == "reject"
     assert (s.scim.default_count, s.scim.max_results, s.scim.max_members_per_request) == (50, 500, 20)
     assert s.scim.extensions == (
@@ -131,9 +131,14 @@ def test_the_top_level_must_be_a_mapping(write) -> None:
 def test_the_override_variables_are_derived_from_every_scalar_setting() -> None:
     assert dict(ENV_VARS) == {
         "SCIM_ENABLED": "scim.enabled",
+        "SCIM_AUTH_NAME": "scim.auth.name",
         "SCIM_AUTH_TYPE": "scim.auth.type",
         "SCIM_AUTH_USERNAME": "scim.auth.username",
         "SCIM_AUTH_PASSWORD": "scim.auth.password",
+        "SCIM_AUTH_PASSWORD_HASH": "scim.auth.password_hash",
+        "SCIM_AUTH_POLICY": "scim.auth.policy",
+        "SCIM_THROTTLE_MAX_FAILURES": "scim.throttle.max_failures",
+        "SCIM_THROTTLE_WINDOW_SECONDS": "scim.throttle.window_seconds",
         "SCIM_POLICY_PRESET": "scim.policy.preset",
         "SCIM_POLICY_UNKNOWN": "scim.policy.unknown",
         "SCIM_POLICY_STRING_BOOLEANS": "scim.policy.string_booleans",
@@ -155,9 +160,9 @@ def test_the_override_variables_are_derived_from_every_scalar_setting() -> None:
 
 @pytest.mark.parametrize(("name", "raw", "read", "expected"), [
     ("SCIM_ENABLED", "false", lambda s: s.scim.enabled, False),
-    ("SCIM_AUTH_TYPE", "basic", lambda s: s.scim.auth.type, "basic"),
-    ("SCIM_AUTH_USERNAME", "entra", lambda s: s.scim.auth.username, "entra"),
-    ("SCIM_AUTH_PASSWORD", "from-env", lambda s: s.scim.auth.password, "from-env"),
+    ("SCIM_AUTH_TYPE", "basic", lambda s: s.scim.auth[0].type, "basic"),
+    ("SCIM_AUTH_USERNAME", "entra", lambda s: s.scim.auth[0].username, "entra"),
+    ("SCIM_AUTH_PASSWORD", "from-env", lambda s: s.scim.auth[0].password, "from-env"),
     ("SCIM_POLICY_UNKNOWN", "reject", lambda s: s.scim.policy.unknown, "reject"),
     ("SCIM_POLICY_PRESET", "strict", lambda s: s.scim.policy.effective().unmatched_filter, "noTarget"),
     ("SCIM_POLICY_PATCH_RESPONSE", "204", lambda s: s.scim.policy.patch_response, 204),
@@ -232,7 +237,7 @@ def test_an_unknown_key_is_an_error(write, data: dict[str, Any], message: str) -
     ({"scim": {"default_count": True}}, "scim.default_count: expected an integer, got true"),
     ({"scim": {"max_results": 1.5}}, "scim.max_results: expected an integer, got 1.5"),
     ({"scim": {"enabled": "yes"}}, "scim.enabled: expected a boolean, got 'yes'"),
-    ({"scim": {"auth": "basic"}}, "scim.auth: expected a mapping, got 'basic'"),
+    ({"scim": {"auth": "basic"}}, "scim.auth: expected a mapping or a list, got 'basic'"),
     ({"scim": {"extensions": {"a": 1}}}, "scim.extensions: expected a list, got a mapping"),
     ({"database": {"url": 5}}, "database.url: expected a string, got 5"),
     ({"database": {"url": None}}, "database.url: expected a string, got null"),
@@ -260,12 +265,12 @@ def test_basic_auth_without_credentials_names_the_missing_key(write, auth: dict[
 
 def test_the_password_can_come_from_the_environment_alone(write) -> None:
     path = write({"scim": {"auth": {"username": "scim"}}})
-    assert load_settings(path, env={"SCIM_AUTH_PASSWORD": "only-in-env"}).scim.auth.password == "only-in-env"
+    assert load_settings(path, env={"SCIM_AUTH_PASSWORD": "only-in-env"}).scim.auth[0].password == "only-in-env"
 
 
-@pytest.mark.parametrize("kind", ["bearer", "oauth"])
-def test_bearer_and_oauth_are_not_supported_yet(kind: str) -> None:
-    assert "not supported yet" in error(env={**CREDS, "SCIM_AUTH_TYPE": kind})
+def test_oauth_is_not_supported_yet() -> None:
+    assert error(env={"SCIM_AUTH_TYPE": "oauth"}) == (
+        "config error: scim.auth.type: 'oauth' is not supported yet (basic and bearer are)")
 
 
 def test_an_unknown_auth_type_lists_the_choices() -> None:
@@ -285,7 +290,7 @@ def test_a_disabled_scim_api_needs_no_credentials() -> None:
 def test_the_example_config_loads_once_its_placeholder_password_is_replaced() -> None:
     example = str(ROOT / "config.example.yaml")
     assert "scim.auth.password: still the example placeholder" in error(example, env={})
-    assert load_settings(example, env={"SCIM_AUTH_PASSWORD": "real"}).scim.auth.username == "scim"
+    assert load_settings(example, env={"SCIM_AUTH_PASSWORD": "real"}).scim.auth[0].username == "scim"
 
 
 # ---- secrets --------------------------------------------------------------------------------
@@ -293,7 +298,7 @@ def test_the_example_config_loads_once_its_placeholder_password_is_replaced() ->
 
 def test_secrets_are_not_in_repr() -> None:
     settings = Settings(
-        scim=ScimSettings(auth=AuthSettings(username="scim", password="hunter2-password")),
+        scim=ScimSettings(auth=(CredentialSettings(username="scim", password="hunter2-password"),)),
         database=DatabaseSettings("postgresql+psycopg://scim:db-password@host/scim"),
         server=ServerSettings(secret_key="signing-key-value"),
     )

@@ -23,6 +23,9 @@ SCHEMA_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Schema"
 _AUTH = {
     "basic": {"type": "httpbasic", "name": "HTTP Basic", "description": "HTTP Basic authentication (RFC 7617)",
               "specUri": "https://www.rfc-editor.org/rfc/rfc7617"},
+    "bearer": {"type": "oauthbearertoken", "name": "OAuth Bearer Token",
+               "description": "A bearer token (RFC 6750) made by `scim-service token create`",
+               "specUri": "https://www.rfc-editor.org/rfc/rfc6750"},
 }
 
 

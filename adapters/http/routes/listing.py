@@ -8,14 +8,13 @@ from typing import Any
 from dependency_injector.wiring import Provide, inject
 from flask import Blueprint, Response
 
-from adapters.http.auth import principal
+from adapters.http.auth import principal, profile
 from adapters.http.cursors import Cursors, Position, fingerprint
 from adapters.http.dependencies import HttpDependencies, Paging
 from adapters.http.messages import search_params
 from adapters.http.requests import Params, json_object
 from adapters.http.responses import LIST_RESPONSE, base_url, render, respond, wants_related
 from domain.errors import InvalidCount, InvalidFilter, InvalidPath, InvalidValue
-from domain.idp.policy import Policy
 from domain.provisioning.commands import SearchCommand
 from domain.provisioning.reads import SearchResources
 from domain.query.ast import After, Expr, Query, Sort
@@ -76,11 +75,11 @@ def _cursor_query(kind: str, params: Params, expr: Expr | None, sort: Sort | Non
 @inject
 def search(kind: str, params: Params, registry: Registry = Provide[HttpDependencies.registry],
            searcher: SearchResources = Provide[HttpDependencies.search_resources],
-           paging: Paging = Provide[HttpDependencies.paging], policy: Policy = Provide[HttpDependencies.policy],
+           paging: Paging = Provide[HttpDependencies.paging],
            cursors: Cursors = Provide[HttpDependencies.cursors]) -> Response:
     rtype = registry.by_name(kind)
     expr, sort = _filter(rtype, params.text("filter")), _sort(rtype, params)
-    proj = params.projection(rtype, policy.unknown)
+    proj = params.projection(rtype, profile().policy.unknown)
     cursor = params.text("cursor") is not None
     if cursor:
         query, size, key = _cursor_query(kind, params, expr, sort, paging, cursors)
@@ -120,8 +119,7 @@ def _filters(registry: Registry, text: str | None) -> dict[str, Expr | None]:
 @inject
 def search_everything(registry: Registry = Provide[HttpDependencies.registry],
                       searcher: SearchResources = Provide[HttpDependencies.search_resources],
-                      paging: Paging = Provide[HttpDependencies.paging],
-                      policy: Policy = Provide[HttpDependencies.policy]) -> Response:
+                      paging: Paging = Provide[HttpDependencies.paging]) -> Response:
     """Search across resource types (RFC 7644 §3.4.3): Users, then Groups, index-paged as one
     list. A filter naming an attribute a type lacks matches nothing of that type. Sorting
     applies within each type; cursors are per resource type (use /Users/.search)."""
@@ -133,7 +131,7 @@ def search_everything(registry: Registry = Provide[HttpDependencies.registry],
     offset, remaining = start - 1, _page_size(paging, params.integer("count"))
     total, resources = 0, []
     for rtype in (t for t in registry.types if t.name in exprs):
-        proj = params.projection(rtype, policy.unknown)
+        proj = params.projection(rtype, profile().policy.unknown)
         query = Query(exprs[rtype.name], offset + 1, remaining, _sort(rtype, params))
         result = searcher(SearchCommand(principal(), rtype.name, query, wants_related(rtype, proj)))
         found = result.total or 0

@@ -10,7 +10,7 @@ from dependency_injector.wiring import Provide, inject
 from flask import Blueprint, Response
 from flask.views import MethodView
 
-from adapters.http.auth import principal
+from adapters.http.auth import principal, profile
 from adapters.http.dependencies import HttpDependencies
 from adapters.http.loaders import loader_for
 from adapters.http.messages import patch_operations
@@ -27,15 +27,12 @@ from domain.schema.attributes import ResourceType
 from domain.schema.registry import Registry
 
 
-@inject
-def _policy(policy: Policy = Provide[HttpDependencies.policy]) -> Policy:
-    return policy
+def _policy() -> Policy:
+    return profile().policy
 
 
-@inject
-def _operations(kind: str, operations: dict[str, ResourceOperations] = Provide[HttpDependencies.operations],
-                ) -> ResourceOperations:
-    return operations[kind]
+def _operations(kind: str) -> ResourceOperations:
+    return profile().operations[kind]
 
 
 def _projection(rtype: ResourceType) -> Projection:

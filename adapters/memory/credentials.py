@@ -1,0 +1,68 @@
+"""The credential stores in memory (memory:// and the unit tests): tokens and failure counts."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from domain.credentials.tokens import Token
+
+
+class InMemoryTokenStore:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_id: dict[str, Token] = {}
+        self._by_digest: dict[str, str] = {}
+
+    def add(self, token: Token) -> None:
+        with self._lock:
+            if token.id in self._by_id or token.digest in self._by_digest:
+                raise ValueError("a token with this id or digest exists")
+            self._by_id[token.id] = token
+            self._by_digest[token.digest] = token.id
+
+    def by_digest(self, token_digest: str) -> Token | None:
+        with self._lock:
+            token_id = self._by_digest.get(token_digest)
+            return None if token_id is None else self._by_id[token_id]
+
+    def all(self) -> Sequence[Token]:
+        with self._lock:
+            return sorted(self._by_id.values(), key=lambda t: (t.created, t.id))
+
+    def revoke(self, token_id: str, when: datetime) -> bool:
+        with self._lock:
+            token = self._by_id.get(token_id)
+            if token is None or token.revoked is not None:
+                return False
+            self._by_id[token_id] = replace(token, revoked=when)
+            return True
+
+    def revoke_all(self, credential: str, when: datetime) -> int:
+        with self._lock:
+            live = [t for t in self._by_id.values() if t.credential == credential and t.revoked is None]
+            for token in live:
+                self._by_id[token.id] = replace(token, revoked=when)
+            return len(live)
+
+    def touch(self, token_id: str, when: datetime) -> None:
+        with self._lock:
+            token = self._by_id.get(token_id)
+            if token is not None:
+                self._by_id[token_id] = replace(token, last_used=when)
+
+
+class InMemoryFailureCounter:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._rows: dict[str, tuple[datetime, int]] = {}
+
+    def count_failure(self, address: str, now: datetime, window: timedelta) -> tuple[int, datetime]:
+        with self._lock:
+            started, failures = self._rows.get(address, (now, 0))
+            if started <= now - window:
+                started, failures = now, 0
+            self._rows[address] = (started, failures + 1)
+            return failures + 1, started

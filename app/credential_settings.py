@@ -1,0 +1,125 @@
+"""The credentials settings (`scim.auth`, `scim.throttle`) and their rules across fields.
+
+`scim.auth` is one credential (the seed's mapping) or a list of named ones; each has a type, its
+secret (basic) and an IdP policy preset. Secrets can come from the environment: SCIM_AUTH_PASSWORD
+and friends set the only credential, SCIM_AUTH_<NAME>_PASSWORD (and _USERNAME, _PASSWORD_HASH)
+a named one, the name upper-cased with `-` and `.` as `_`."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+from argon2 import extract_parameters
+from argon2.exceptions import InvalidHashError
+
+from app.typed_yaml import fail, rule
+from domain.idp.policy import PRESETS
+
+# config.example.yaml's password: refused, so that copying the example never ships a known secret.
+PLACEHOLDER_PASSWORD = "change-me"
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+_NAMED_SECRETS = ("username", "password", "password_hash")
+
+
+@dataclass(frozen=True)
+class CredentialSettings:
+    """One credential. Its name is the principal recorded with every change it makes; unnamed,
+    a basic credential is named after its username and a bearer one "bearer"."""
+
+    name: str | None = None
+    type: str = field(default="basic", metadata=rule(choices=("basic", "bearer", "oauth")))
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    password_hash: str | None = field(default=None, repr=False)  # argon2id, from `scim-service password hash`
+    policy: str | None = field(default=None, metadata=rule(choices=tuple(PRESETS)))  # None: scim.policy
+
+    @property
+    def principal(self) -> str:
+        return self.name or (self.username or "" if self.type == "basic" else self.type)
+
+
+@dataclass(frozen=True)
+class ThrottleSettings:
+    """Refused authentications per client address: past `max_failures` (0: no limit) within
+    `window_seconds`, that address is answered 429 until the window ends."""
+
+    max_failures: int = field(default=20, metadata=rule(minimum=0))
+    window_seconds: int = field(default=300, metadata=rule(minimum=1))
+
+
+def env_prefix(name: str) -> str:
+    """SCIM_AUTH_<NAME>_, the prefix of a named credential's variables."""
+    return "SCIM_AUTH_" + re.sub(r"[-.]", "_", name).upper() + "_"
+
+
+def with_named_secrets(creds: tuple[CredentialSettings, ...], env: Mapping[str, str]
+                       ) -> tuple[CredentialSettings, ...]:
+    """The credentials with SCIM_AUTH_<NAME>_<FIELD> applied (an empty variable unsets)."""
+    updated = []
+    for cred in creds:
+        found = {k: env[env_prefix(cred.name) + k.upper()] for k in _NAMED_SECRETS
+                 if cred.name and env_prefix(cred.name) + k.upper() in env}
+        updated.append(replace(cred, **{k: v or None for k, v in found.items()}))  # type: ignore[arg-type]
+    return tuple(updated)
+
+
+def plain_password_keys(creds: Sequence[CredentialSettings], env: Mapping[str, str]) -> list[str]:
+    """The keys of passwords written in the config file itself (not from the environment)."""
+    from_env = {"SCIM_AUTH_PASSWORD"} & set(env) if len(creds) == 1 else set()
+    return [_prefix(creds, i) + ".password" for i, c in enumerate(creds) if c.password
+            and not from_env and not (c.name and env_prefix(c.name) + "PASSWORD" in env)]
+
+
+def _prefix(creds: Sequence[CredentialSettings], i: int) -> str:
+    return "scim.auth" if len(creds) == 1 else f"scim.auth[{i}]"
+
+
+def check_credentials(creds: Sequence[CredentialSettings]) -> None:
+    """The rules of `scim.auth` for an enabled API; raises ConfigError naming the key."""
+    if not creds:
+        fail("scim.auth", "at least one credential is required")
+    seen: dict[str, int] = {}
+    for i, cred in enumerate(creds):
+        key = _prefix(creds, i)
+        if len(creds) > 1 and not cred.name:
+            fail(f"{key}.name", "required when scim.auth lists several credentials")
+        if cred.name is not None and not _NAME.fullmatch(cred.name):
+            fail(f"{key}.name", "expected 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit")
+        if cred.principal in seen:
+            fail(f"{key}.name", f"{cred.principal!r} is already the name of {_prefix(creds, seen[cred.principal])}")
+        seen[cred.principal] = i
+        if cred.type == "basic":
+            _check_basic(cred, key)
+        elif cred.type == "bearer":
+            for secret in ("username", "password", "password_hash"):
+                if getattr(cred, secret) is not None:
+                    fail(f"{key}.{secret}", "a bearer credential has none: its tokens are made by "
+                         "`scim-service token create NAME` and kept in the database")
+        else:
+            fail(f"{key}.type", f"{cred.type!r} is not supported yet (basic and bearer are)")
+    users: set[str | None] = set()
+    for cred in (c for c in creds if c.type == "basic"):
+        if cred.username in users:  # the later of the two is named
+            fail(f"{_prefix(creds, creds.index(cred))}.username", "two basic credentials share this username")
+        users.add(cred.username)
+
+
+def _check_basic(cred: CredentialSettings, key: str) -> None:
+    if not cred.username:
+        fail(f"{key}.username", f"required when {key}.type is basic")
+    if ":" in cred.username:  # RFC 7617: the user-id cannot contain a colon
+        fail(f"{key}.username", "must not contain ':'")
+    if cred.password and cred.password_hash:
+        fail(f"{key}.password", "set password or password_hash, not both")
+    if not (cred.password or cred.password_hash):
+        fail(f"{key}.password", f"required when {key}.type is basic")
+    if cred.password == PLACEHOLDER_PASSWORD:
+        fail(f"{key}.password", "still the example placeholder; set a real one (SCIM_AUTH_PASSWORD, or password_hash)")
+    if cred.password_hash is not None:
+        try:
+            if extract_parameters(cred.password_hash).type.name != "ID":
+                fail(f"{key}.password_hash", "expected an argon2id hash")
+        except InvalidHashError:
+            fail(f"{key}.password_hash", "not an argon2 hash; make one with `scim-service password hash`")

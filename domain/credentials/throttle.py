@@ -1,0 +1,45 @@
+"""The throttle on failed authentication: past `max_failures` refused requests from one client
+address within a fixed window, that address is answered 429 until the window ends. Only
+failures count, and a request that authenticates is never throttled (IdPs share address
+ranges: one tenant's misconfiguration must not lock out another's good credential)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from domain.ports import Clock
+
+
+class FailureCounter(Protocol):
+    """Failures per address, shared by every worker and host (so it lives in the database)."""
+
+    def count_failure(self, address: str, now: datetime, window: timedelta) -> tuple[int, datetime]:
+        """Count one failure of `address` and return (failures in its window, the window's
+        start). A window older than `window` restarts at `now` with this failure. Atomic."""
+        ...
+
+
+@dataclass(frozen=True)
+class ThrottleRules:
+    max_failures: int = 20  # 0: no throttle
+    window: timedelta = timedelta(minutes=5)
+
+
+class Throttle:
+    def __init__(self, counter: FailureCounter, clock: Clock, rules: ThrottleRules) -> None:
+        self._counter, self._clock, self._rules = counter, clock, rules
+
+    def failed(self, address: str) -> int | None:
+        """Record a refused request from `address`. Returns the seconds to wait (for Retry-After)
+        once the address is past the limit, else None."""
+        if self._rules.max_failures <= 0:
+            return None
+        now = self._clock.now()
+        count, started = self._counter.count_failure(address, now, self._rules.window)
+        if count <= self._rules.max_failures:
+            return None
+        left = (started + self._rules.window - now).total_seconds()
+        return max(1, math.ceil(left))

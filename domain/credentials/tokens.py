@@ -1,0 +1,131 @@
+"""Bearer tokens: random secrets handed out once, kept as SHA-256 digests, looked up by digest.
+
+The secret is 256 random bits (URL-safe base64) behind a recognisable prefix, so secret scanners
+can find a leaked one. A fast digest is enough (no key-derivation function on the request path):
+the secret is random, not a password a person chose, so it cannot be guessed from its digest."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from domain.errors import NotFound
+from domain.ports import Clock, IdGenerator
+
+TOKEN_PREFIX = "scim_"
+# 32 random bytes are 43 characters of unpadded URL-safe base64.
+_SHAPE = re.compile(r"scim_[A-Za-z0-9_-]{43}")
+# "last used" is written at most this often per token, not on every request.
+TOUCH_EVERY = timedelta(minutes=1)
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def well_formed(secret: str) -> bool:
+    """Whether `secret` has a token's shape; others are refused without a lookup."""
+    return _SHAPE.fullmatch(secret) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """One issued token. `credential` names the configured bearer credential it belongs to."""
+
+    id: str
+    credential: str
+    digest: str
+    created: datetime
+    expires: datetime | None = None
+    last_used: datetime | None = None
+    note: str = ""
+    revoked: datetime | None = None
+
+    def status(self, now: datetime) -> str:
+        if self.revoked is not None:
+            return "revoked"
+        if self.expires is not None and self.expires <= now:
+            return "expired"
+        return "active"
+
+
+class TokenStore(Protocol):
+    """Tokens, each call atomic on its own."""
+
+    def add(self, token: Token) -> None: ...
+
+    def by_digest(self, token_digest: str) -> Token | None:
+        """The token with this digest (revoked and expired ones too), by one indexed lookup."""
+        ...
+
+    def all(self) -> Sequence[Token]:
+        """Every token, oldest first (for an admin's listing, never a request path)."""
+        ...
+
+    def revoke(self, token_id: str, when: datetime) -> bool:
+        """Mark one token revoked; False when there is no such token, or it was revoked already."""
+        ...
+
+    def revoke_all(self, credential: str, when: datetime) -> int:
+        """Revoke every live token of a credential; how many were."""
+        ...
+
+    def touch(self, token_id: str, when: datetime) -> None:
+        """Record a use."""
+        ...
+
+
+@dataclass(frozen=True)
+class Issued:
+    """A new token and its secret, which exists nowhere else: show it once."""
+
+    token: Token
+    secret: str
+
+
+class Tokens:
+    """The token use cases: issue, list, revoke, and check a presented secret."""
+
+    def __init__(self, store: TokenStore, clock: Clock, ids: IdGenerator) -> None:
+        self._store, self._clock, self._ids = store, clock, ids
+
+    def issue(self, credential: str, lifetime: timedelta | None = None, note: str = "") -> Issued:
+        if lifetime is not None and lifetime <= timedelta(0):
+            raise ValueError("a token's lifetime must be positive")
+        now = self._clock.now()
+        secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        token = Token(self._ids.new(), credential, digest(secret), now,
+                      None if lifetime is None else now + lifetime, None, note)
+        self._store.add(token)
+        return Issued(token, secret)
+
+    def list(self) -> Sequence[Token]:
+        return self._store.all()
+
+    def revoke(self, token_id: str) -> Token:
+        """Revoke one token; raises NotFound when no live token has this id."""
+        if not self._store.revoke(token_id, self._clock.now()):
+            raise NotFound(f"no live token with id {token_id}")
+        return next(t for t in self._store.all() if t.id == token_id)
+
+    def revoke_all(self, credential: str) -> int:
+        return self._store.revoke_all(credential, self._clock.now())
+
+    def authenticate(self, secret: str) -> Token | None:
+        """The live token whose secret this is, else None. Its use is recorded at most once
+        per TOUCH_EVERY."""
+        if not well_formed(secret):
+            return None
+        token = self._store.by_digest(digest(secret))
+        now = self._clock.now()
+        if token is None or token.status(now) != "active":
+            return None
+        if token.last_used is None or now - token.last_used >= TOUCH_EVERY:
+            self._store.touch(token.id, now)
+            token = replace(token, last_used=now)
+        return token
