@@ -6,6 +6,8 @@ import argparse
 import getpass
 import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from app.settings import Settings, build_registry, load_settings
@@ -26,7 +28,8 @@ def lifetime(text: str) -> timedelta:
     return timedelta(**{_UNITS[match[2]]: int(match[1])})
 
 
-def _tokens(settings: Settings) -> Tokens:
+@contextmanager
+def _tokens(settings: Settings) -> Iterator[Tokens]:
     """The Tokens use cases on the configured database (its schema must be current)."""
     if settings.database.in_memory:
         raise CommandError("error: memory:// keeps tokens inside one server process; "
@@ -37,10 +40,11 @@ def _tokens(settings: Settings) -> Tokens:
     container = Container(settings=settings, registry=build_registry(settings))
     try:
         check_current(container.engine())
+        yield container.tokens()
     except SchemaNotCurrent as exc:
         raise CommandError(f"error: {exc.message}") from exc
-    tokens: Tokens = container.tokens()
-    return tokens
+    finally:
+        container.engine().dispose()
 
 
 def _when(moment: datetime | None) -> str:
@@ -53,7 +57,8 @@ def create(args: argparse.Namespace) -> int:
     if args.name not in bearer:
         known = ", ".join(bearer) or "none is configured"
         raise CommandError(f"error: {args.name!r} is not a bearer credential in scim.auth (bearer: {known})")
-    issued = _tokens(settings).issue(args.name, args.expires, args.note or "")
+    with _tokens(settings) as tokens:
+        issued = tokens.issue(args.name, args.expires, args.note or "")
     # The secret alone on stdout, so a script can capture it; the rest on stderr.
     print(issued.secret)
     print(f"token {issued.token.id} for {args.name}, expires {_when(issued.token.expires)}. "
@@ -62,8 +67,8 @@ def create(args: argparse.Namespace) -> int:
 
 
 def list_tokens(args: argparse.Namespace) -> int:
-    tokens = _tokens(load_settings())
-    rows = tokens.list()
+    with _tokens(load_settings()) as tokens:
+        rows = tokens.list()
     if not rows:
         print("no tokens")
         return 0
@@ -82,14 +87,14 @@ def revoke(args: argparse.Namespace) -> int:
 
     if (args.token_id is None) == (args.all is None):
         raise CommandError("error: give a TOKEN_ID or --all NAME")
-    tokens = _tokens(load_settings())
-    if args.all is not None:
-        print(f"revoked {tokens.revoke_all(args.all)} token(s) of {args.all}")
-        return 0
-    try:
-        token = tokens.revoke(args.token_id)
-    except NotFound as exc:
-        raise CommandError(f"error: {exc}") from exc
+    with _tokens(load_settings()) as tokens:
+        if args.all is not None:
+            print(f"revoked {tokens.revoke_all(args.all)} token(s) of {args.all}")
+            return 0
+        try:
+            token = tokens.revoke(args.token_id)
+        except NotFound as exc:
+            raise CommandError(f"error: {exc}") from exc
     print(f"revoked token {token.id} of {token.credential}")
     return 0
 

@@ -32,9 +32,14 @@ def main(path: str = "config.yaml") -> int:
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
-    auth = settings.scim.auth
     print(f"SCIM base URL: http://{os.environ.get('SCIM_BIND', '127.0.0.1:8000')}/scim/v2")
-    print(f"credentials:   {auth.username} / {auth.password}  (HTTP Basic)")
+    for cred in settings.scim.auth:
+        if cred.type == "bearer":
+            print(f"credential {cred.principal}: bearer tokens from `scim-service --config {path} token create {cred.principal}`")
+        elif cred.password:
+            print(f"credential {cred.principal}: {cred.username} / {cred.password}  (HTTP Basic)")
+        else:
+            print(f"credential {cred.principal}: {cred.username} / (the password behind password_hash)  (HTTP Basic)")
     return 0
 
 

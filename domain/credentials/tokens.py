@@ -72,7 +72,7 @@ class TokenStore(Protocol):
         ...
 
     def revoke_all(self, credential: str, when: datetime) -> int:
-        """Revoke every live token of a credential; how many were."""
+        """Revoke every token of a credential not revoked yet (expired ones too); how many."""
         ...
 
     def touch(self, token_id: str, when: datetime) -> None:

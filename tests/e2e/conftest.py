@@ -20,6 +20,7 @@ import pytest
 
 from tests.e2e.harness import (
     LiveServer,
+    create_token,
     db_upgrade,
     pg_e2e_url,
     pg_reset,
@@ -54,8 +55,9 @@ def live_server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
     password = secrets.token_urlsafe(24)
     config = write_config(workdir / "config.yaml", url, password)
     db_upgrade(config)
+    token = create_token(config)
     process, port = start_gunicorn(workdir, config)
-    server = LiveServer(backend, port, password, config, url, process)
+    server = LiveServer(backend, port, password, config, url, process, token)
     try:
         wait_until_serving(process, server.scim_url + "/ServiceProviderConfig", server.auth)
         yield server

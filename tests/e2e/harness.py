@@ -23,6 +23,7 @@ from tests.pg import ensure_database, per_worker
 ROOT = Path(__file__).resolve().parents[2]
 PG_DATABASE = "scim_e2e"
 USERNAME = "e2e-idp"
+BEARER = "e2e-bearer"
 SCIM_PATH = "/scim/v2"
 STARTUP_TIMEOUT = 30.0
 STOP_TIMEOUT = 15.0
@@ -59,9 +60,11 @@ def gunicorn_argv() -> list[str]:
 
 
 def write_config(path: Path, database_url: str, password: str, **scim: Any) -> Path:
-    """A YAML config: basic auth with `password`, the given database, and extra scim.* keys."""
+    """A YAML config: basic auth with `password` and the bearer credential BEARER (its tokens
+    made with `token create`), the given database, and extra scim.* keys."""
     data: dict[str, Any] = {
-        "scim": {"auth": {"type": "basic", "username": USERNAME, "password": password}, **scim},
+        "scim": {"auth": [{"name": USERNAME, "type": "basic", "username": USERNAME, "password": password},
+                          {"name": BEARER, "type": "bearer"}], **scim},
         "database": {"url": database_url},
     }
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
@@ -79,6 +82,13 @@ def run_cli(config: Path, *args: str, timeout: float = 60) -> subprocess.Complet
 def db_upgrade(config: Path) -> None:
     done = run_cli(config, "db", "upgrade")
     assert done.returncode == 0, f"scim-service db upgrade failed ({done.returncode}):\n{done.stderr}"
+
+
+def create_token(config: Path) -> str:
+    """A bearer token for BEARER, made as an admin makes one."""
+    done = run_cli(config, "token", "create", BEARER, "--note", "e2e")
+    assert done.returncode == 0, f"scim-service token create failed ({done.returncode}):\n{done.stderr}"
+    return done.stdout.strip()
 
 
 # ---- PostgreSQL --------------------------------------------------------------------------------
@@ -164,6 +174,7 @@ class LiveServer:
     config: Path
     database_url: str
     process: Process
+    token: str = ""
 
     @property
     def origin(self) -> str:
@@ -177,9 +188,13 @@ class LiveServer:
     def auth(self) -> httpx.BasicAuth:
         return httpx.BasicAuth(USERNAME, self.password)
 
-    def client(self, **kw: Any) -> httpx.Client:
-        """An httpx client on the SCIM base URL (paths are relative: "Users", not "/Users")."""
+    def client(self, bearer: bool = False, **kw: Any) -> httpx.Client:
+        """An httpx client on the SCIM base URL (paths are relative: "Users", not "/Users"),
+        authenticating with Basic, or with the bearer token."""
         kw.setdefault("timeout", 30.0)
+        if bearer:
+            assert self.token, "this server has no token"
+            return httpx.Client(base_url=self.scim_url + "/", headers={"Authorization": f"Bearer {self.token}"}, **kw)
         return httpx.Client(base_url=self.scim_url + "/", auth=self.auth, **kw)
 
     def logs(self) -> str:

@@ -35,20 +35,26 @@ PATCH_TAGS = {"patch:add", "patch:remove", "patch:replace"}
 PATCH_UNSUPPORTED = "PATCH operations not supported by server"
 
 
+@pytest.fixture(scope="module", params=["basic", "bearer"])
+def scheme(request: pytest.FixtureRequest) -> str:
+    """Each run of the checks authenticates one way: HTTP Basic, or a token from `token create`."""
+    return str(request.param)
+
+
 @pytest.fixture(scope="module")
-def results(live_server: LiveServer) -> Iterator[list[CheckResult]]:
+def results(live_server: LiveServer, scheme: str) -> Iterator[list[CheckResult]]:
     from tests.e2e.tester import run_checks
 
-    with live_server.client() as http:
+    with live_server.client(bearer=scheme == "bearer") as http:
         yield run_checks(http)
 
 
-def test_scim2_tester_passes(live_server: LiveServer, results: list[CheckResult]) -> None:
+def test_scim2_tester_passes(live_server: LiveServer, scheme: str, results: list[CheckResult]) -> None:
     from tests.e2e.tester import classify, summary
 
     outcome = classify(results, KNOWN_ISSUES)
-    text = summary(outcome, f"{live_server.backend} ({live_server.scim_url})")
-    REPORT.append((f"scim2-tester: {live_server.backend}", text))
+    text = summary(outcome, f"{live_server.backend}, {scheme} ({live_server.scim_url})")
+    REPORT.append((f"scim2-tester: {live_server.backend}, {scheme}", text))
     print(text)
     # The run got past discovery: one create check per resource type at least.
     assert {r.resource_type for r in results if "crud:create" in r.tags} >= {"User", "Group"}, text
