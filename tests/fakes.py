@@ -41,6 +41,19 @@ class FixedClock:
         return self.current
 
 
+class ManualClock:
+    """A clock that stands still until the test moves it (FixedClock ticks on every read)."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.current = start or datetime(2026, 1, 1, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, delta: timedelta) -> None:
+        self.current += delta
+
+
 class SequentialIds:
     def __init__(self) -> None:
         self.n = 0
