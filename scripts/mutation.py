@@ -31,7 +31,10 @@ MUTMUT = Path(sys.executable).with_name("mutmut")
 # spells methods xǁClassǁmethod). Each is guarded by the tests in SECURITY_TESTS.
 SECURITY_RULES = {
     "cursor signatures (RFC 9865 cursors cannot be forged or edited)": "adapters.http.cursors.*",
-    "HTTP Basic: the configured pair only, compared in constant time": "adapters.credentials.basic.*",
+    "HTTP Basic: each configured pair only, compared in constant time, hashes verified": "adapters.credentials.basic.*",
+    "bearer: a live token of a configured bearer credential only": "adapters.credentials.bearer.*",
+    "tokens: random, kept as digests, refused when malformed, expired or revoked": "domain.credentials.tokens.*",
+    "failed authentication is throttled past the limit, per address": "domain.credentials.throttle.*",
     "passwords hashed at rest with argon2id": "adapters.system.xǁArgon2Hasherǁ*",
     "a new password is stored hashed (POST)": "domain.provisioning.users.xǁProvisionUserǁ__call__*",
     "a changed password is stored hashed (PUT)": "domain.provisioning.users.xǁReplaceUserǁ_new_hash*",
@@ -40,8 +43,9 @@ SECURITY_RULES = {
         "domain.provisioning.membership.x_check_member_changes*",
 }
 SECURITY_MODULES = ["adapters/http/cursors.py", "adapters/credentials/*", "adapters/system.py",
-                    "domain/provisioning/users.py", "domain/provisioning/membership.py"]
+                    "domain/credentials/*", "domain/provisioning/users.py", "domain/provisioning/membership.py"]
 SECURITY_TESTS = ["tests/unit/test_cursors.py", "tests/unit/test_credentials.py",
+                  "tests/unit/test_tokens.py", "tests/unit/test_throttle.py",
                   "tests/unit/test_user_use_cases.py", "tests/unit/test_patch_use_case.py",
                   "tests/unit/test_group_use_cases.py"]
 

@@ -27,11 +27,13 @@ class BasicCredential:
 
 
 class _Entry:
+    known: bytes | None
+
     def __init__(self, cred: BasicCredential) -> None:
         self.name, self.user = cred.name, _digest(cred.username)
         self.hashed = cred.password_hash
         # plain: the password's digest; hashed: the digest of the last password the hash verified
-        self.known = _digest(cred.password) if cred.password is not None else bytes(32)
+        self.known = None if cred.password is None else _digest(cred.password)
 
 
 class BasicAuthenticator:
@@ -46,9 +48,8 @@ class BasicAuthenticator:
         self._entries = [_Entry(c) for c in credentials]
         self._hasher = hasher
         self._lock = threading.Lock()
-        hashed = next((c.password_hash for c in credentials if c.password_hash), None)
         # verified against when no username matches, so that costs what a wrong password costs
-        self._decoy = hashed
+        self._decoy = next((c.password_hash for c in credentials if c.password_hash), None)
 
     def authenticate(self, scheme: str, credentials: dict[str, str]) -> Principal | None:
         if scheme != "basic":
@@ -62,10 +63,10 @@ class BasicAuthenticator:
             if hmac.compare_digest(user, entry.user):
                 match = entry
         if match is None:
-            if self._decoy is not None:
-                self._hasher.verify(self._decoy, password + "\0")
+            if self._decoy is not None:  # its verdict is ignored: no username matched
+                self._hasher.verify(self._decoy, password)
             return None
-        if hmac.compare_digest(secret, match.known):
+        if match.known is not None and hmac.compare_digest(secret, match.known):
             return Principal(match.name, "basic")
         if match.hashed is not None and self._hasher.verify(match.hashed, password):
             with self._lock:

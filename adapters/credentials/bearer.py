@@ -22,7 +22,8 @@ class BearerAuthenticator:
     def authenticate(self, scheme: str, credentials: dict[str, str]) -> Principal | None:
         if scheme != "bearer":
             return None
-        token = self._tokens.authenticate(credentials.get("token", ""))
+        secret = credentials.get("token")
+        token = None if secret is None else self._tokens.authenticate(secret)
         if token is None or token.credential not in self._credentials:
             return None
         return Principal(token.credential, "bearer")

@@ -6,9 +6,10 @@ the secret is random, not a password a person chose, so it cannot be guessed fro
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import os
 import re
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -18,6 +19,7 @@ from domain.errors import NotFound
 from domain.ports import Clock, IdGenerator
 
 TOKEN_PREFIX = "scim_"
+SECRET_BYTES = 32  # 256 bits
 # 32 random bytes are 43 characters of unpadded URL-safe base64.
 _SHAPE = re.compile(r"scim_[A-Za-z0-9_-]{43}")
 # "last used" is written at most this often per token, not on every request.
@@ -98,7 +100,8 @@ class Tokens:
         if lifetime is not None and lifetime <= timedelta(0):
             raise ValueError("a token's lifetime must be positive")
         now = self._clock.now()
-        secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        # 32 bytes are 43 base64 characters and one "=" of padding, dropped
+        secret = TOKEN_PREFIX + base64.urlsafe_b64encode(os.urandom(SECRET_BYTES)).decode()[:-1]
         token = Token(self._ids.new(), credential, digest(secret), now,
                       None if lifetime is None else now + lifetime, None, note)
         self._store.add(token)

@@ -7,8 +7,12 @@ from __future__ import annotations
 import pytest
 
 from adapters.credentials.basic import BasicAuthenticator, BasicCredential
+from adapters.credentials.bearer import BearerAuthenticator, CredentialSet
+from adapters.memory.credentials import InMemoryTokenStore
 from adapters.system import Argon2Hasher
+from domain.credentials.tokens import Tokens
 from domain.model import Principal
+from tests.fakes import FixedClock, SequentialIds
 
 USER, PASSWORD = "okta-provisioner", "correct horse battery staple"
 HASHER = Argon2Hasher(time_cost=1, memory_cost=8)
@@ -93,3 +97,81 @@ def test_the_principal_names_the_scheme_it_authenticated_with() -> None:
 def test_the_production_hasher_uses_owasp_argon2id_parameters() -> None:
     """19 MiB, two passes, one lane: the parameters are part of every stored hash."""
     assert Argon2Hasher().hash("x").startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+
+
+# ---- several credentials, hashed passwords, bearer tokens, the set of them --------------------
+
+HASHED = "hashed-secret-4e1b"
+
+
+class CountingHasher(Argon2Hasher):
+    def __init__(self) -> None:
+        super().__init__(time_cost=1, memory_cost=8)
+        self.verified: list[str] = []
+
+    def verify(self, hashed: str, password: str) -> bool:
+        self.verified.append(password)
+        return super().verify(hashed, password)
+
+
+def several(hasher: Argon2Hasher = HASHER) -> BasicAuthenticator:
+    return BasicAuthenticator([
+        BasicCredential("okta", "okta-provisioner", password=PASSWORD),
+        BasicCredential("ops", "ops-user", password_hash=HASHER.hash(HASHED)),
+    ], hasher)
+
+
+def test_each_basic_credential_authenticates_as_its_own_name_and_only_with_its_own_password() -> None:
+    creds = several()
+    assert creds.authenticate("basic", {"username": "okta-provisioner", "password": PASSWORD}) == Principal("okta", "basic")
+    assert creds.authenticate("basic", {"username": "ops-user", "password": HASHED}) == Principal("ops", "basic")
+    assert creds.authenticate("basic", {"username": "ops-user", "password": PASSWORD}) is None
+    assert creds.authenticate("basic", {"username": "okta-provisioner", "password": HASHED}) is None
+
+
+def test_a_hashed_password_is_verified_by_argon2_once_then_by_its_digest() -> None:
+    hasher = CountingHasher()
+    creds = several(hasher)
+    for _ in range(3):
+        assert creds.authenticate("basic", {"username": "ops-user", "password": HASHED}) is not None
+    assert hasher.verified == [HASHED]
+    assert creds.authenticate("basic", {"username": "ops-user", "password": "wrong"}) is None
+    assert hasher.verified == [HASHED, "wrong"]  # a wrong password always pays the full verify
+    assert creds.authenticate("basic", {"username": "ops-user", "password": HASHED}) is not None
+    assert hasher.verified == [HASHED, "wrong"]  # the right one is still remembered
+
+
+def test_an_unknown_username_costs_an_argon2_verify_when_a_hashed_credential_exists() -> None:
+    hasher = CountingHasher()
+    assert several(hasher).authenticate("basic", {"username": "nobody", "password": HASHED}) is None
+    assert hasher.verified == [HASHED]  # against a configured hash, its verdict ignored
+    plain = CountingHasher()
+    assert BasicAuthenticator([BasicCredential("a", "a", "pw")], plain).authenticate(
+        "basic", {"username": "nobody", "password": "pw"}) is None
+    assert plain.verified == []
+
+
+def bearer_set() -> tuple[Tokens, CredentialSet]:
+    tokens = Tokens(InMemoryTokenStore(), FixedClock(), SequentialIds())
+    bearer = BearerAuthenticator(tokens, ["entra"])
+    return tokens, CredentialSet([basic_auth(USER, PASSWORD), bearer])
+
+
+def test_a_token_authenticates_as_its_credential_while_that_credential_is_configured() -> None:
+    tokens, creds = bearer_set()
+    good, orphan = tokens.issue("entra").secret, tokens.issue("removed").secret
+    assert creds.authenticate("bearer", {"token": good}) == Principal("entra", "bearer")
+    assert creds.authenticate("bearer", {"token": orphan}) is None
+    assert creds.authenticate("bearer", {"token": good[:-1] + ("A" if good[-1] != "A" else "B")}) is None
+    assert creds.authenticate("bearer", {}) is None
+
+
+def test_the_set_dispatches_by_scheme_and_lists_the_schemes_in_order() -> None:
+    tokens, creds = bearer_set()
+    token = tokens.issue("entra").secret
+    assert creds.schemes == ("basic", "bearer")
+    assert creds.authenticate("basic", {"username": USER, "password": PASSWORD}) == Principal(USER, "basic")
+    assert creds.authenticate("basic", {"username": USER, "password": token}) is None
+    assert creds.authenticate("bearer", {"token": PASSWORD}) is None
+    assert creds.authenticate("digest", {"username": USER, "password": PASSWORD}) is None
+    assert CredentialSet([]).schemes == ()
