@@ -125,10 +125,8 @@ class Container(containers.DeclarativeContainer):
         sql=providers.ThreadSafeSingleton(SqlFailureCounter, engine),
     )
     tokens = providers.ThreadSafeSingleton(Tokens, token_store, clock, ids)
-    # Its own hasher: argon2 verifies with the parameters inside each configured hash.
-    authenticator = providers.ThreadSafeSingleton(
-        authenticator_of, settings, tokens, providers.Singleton(Argon2Hasher)
-    )
+    # argon2 verifies with the parameters inside each configured hash, whatever the hasher's
+    authenticator = providers.ThreadSafeSingleton(authenticator_of, settings, tokens, hasher)
     throttle = providers.ThreadSafeSingleton(
         Throttle, failure_counter, clock, providers.Callable(throttle_rules_of, settings)
     )

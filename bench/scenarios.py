@@ -9,7 +9,7 @@ import random
 import time
 import urllib.parse
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import servers
@@ -331,6 +331,10 @@ class Runner:
         for label, make in (("POST /Users", post), ("GET /Users/{id}", get),
                             ("PATCH user (active, name.givenName)", patch)):
             await self.alternate(label, section, self.targets, make, self.profile.single)
+        # The same GETs with a bearer token instead of Basic (the floor and the peer as before):
+        # the difference from the row above is what a token lookup costs.
+        bearer = [replace(t, client=t.bearer_client) if t.bearer_client else t for t in self.targets]
+        await self.alternate("GET /Users/{id} (service: bearer token)", section, bearer, get, self.profile.single)
         peer = next((t for t in self.targets if t.key == "peer"), None)
         if peer is not None and peer.users < self.profile.levels[-1]:
             for label in ("POST /Users", "GET /Users/{id}", "PATCH user (active, name.givenName)"):

@@ -61,6 +61,7 @@ class Target:
     server: servers.Server
     client: loadgen.Client
     auth: str | None = None  # the Authorization header
+    bearer_client: loadgen.Client | None = None  # the service: the same, with a bearer token
     url: str | None = None  # the service's database
     seeder: bc.Seeder | None = None
     user_ids: list[str] = field(default_factory=list)  # user number n -> id
@@ -184,9 +185,14 @@ class Credentials:
         return "Basic " + base64.b64encode(raw).decode()
 
 
+BEARER = "bench-bearer"
+
+
 def write_service_config(path: Path, url: str, creds: Credentials) -> Path:
+    """Basic auth as `creds`, and the bearer credential BEARER (its token: issue_token)."""
     data = {
-        "scim": {"auth": {"type": "basic", "username": creds.username, "password": creds.password}},
+        "scim": {"auth": [{"name": creds.username, "type": "basic", "username": creds.username,
+                           "password": creds.password}, {"name": BEARER, "type": "bearer"}]},
         "database": {"url": url},
         "server": {"secret_key": secrets.token_urlsafe(24)},
     }
@@ -216,7 +222,17 @@ def start_service(key: str, label: str, url: str, workdir: Path, creds: Credenti
     server = servers.Server(key, argv, port, workdir, env,
                             extra_pids=backends.pids if backends else None).start()
     client = loadgen.Client("127.0.0.1", port, "/scim/v2", creds.header)
-    return Target(key, label, server, client, creds.header, url=url, seeder=bc.Seeder(engine))
+    bearer = loadgen.Client("127.0.0.1", port, "/scim/v2", "Bearer " + issue_token(engine))
+    return Target(key, label, server, client, creds.header, bearer, url=url, seeder=bc.Seeder(engine))
+
+
+def issue_token(engine: Any) -> str:
+    """A token of BEARER, made as `scim-service token create` makes one."""
+    from adapters.sqlalchemy.credentials import SqlTokenStore
+    from adapters.system import SystemClock, UuidGenerator
+    from domain.credentials.tokens import Tokens
+
+    return Tokens(SqlTokenStore(engine), SystemClock(), UuidGenerator()).issue(BEARER, note="bench").secret
 
 
 def start_peer(python: str, workdir: Path, max_users: int) -> Target:
@@ -269,3 +285,5 @@ def stop_all(stack: ExitStack, targets: list[Target]) -> None:
     for target in targets:
         stack.callback(target.server.stop)
         stack.callback(target.client.close)
+        if target.bearer_client is not None:
+            stack.callback(target.bearer_client.close)
