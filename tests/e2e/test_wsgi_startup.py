@@ -96,7 +96,7 @@ def test_serve_upgrades_a_fresh_database_and_serves(
 ) -> None:
     cfg = config()
     port = free_port()
-    password = yaml.safe_load(cfg.read_text())["scim"]["auth"]["password"]
+    password = yaml.safe_load(cfg.read_text())["scim"]["auth"][0]["password"]
     argv = [*scim_service_argv(), "--config", str(cfg), "serve", "--bind", f"127.0.0.1:{port}"]
     process = Process(argv, clean_env(PYTHONUNBUFFERED="1"), tmp_path, "serve").start()
     processes.append(process)
@@ -119,7 +119,7 @@ def test_scim_disabled_serves_no_scim_api(
     processes.append(process)
     origin = f"http://127.0.0.1:{port}"
     wait_until_serving(process, origin + "/", None, expect=None)
-    password = yaml.safe_load(cfg.read_text())["scim"]["auth"]["password"]
+    password = yaml.safe_load(cfg.read_text())["scim"]["auth"][0]["password"]
     for path in ("/scim/v2/Users", "/scim/v2/Groups", "/scim/v2/ServiceProviderConfig"):
         r = httpx.get(origin + path, auth=(USERNAME, password), timeout=10)
         assert r.status_code == 404, (path, r.status_code, r.text)
