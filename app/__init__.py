@@ -50,7 +50,7 @@ def warn_plain_passwords(settings: Settings) -> None:
     from app.credential_settings import plain_password_keys
 
     for key in plain_password_keys(settings.scim.auth, os.environ):
-        log.warning("%s is plain text in the config file; prefer password_hash "
+        log.warning("warning: %s is plain text in the config file; prefer password_hash "
                     "(`scim-service password hash`) or its SCIM_AUTH_* variable", key)
 
 

@@ -58,9 +58,13 @@ class InMemoryFailureCounter:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._rows: dict[str, tuple[datetime, int]] = {}
+        self._pruned: datetime | None = None
 
     def count_failure(self, address: str, now: datetime, window: timedelta) -> tuple[int, datetime]:
         with self._lock:
+            if self._pruned is None or self._pruned <= now - window:  # ended windows, once a window
+                self._rows = {a: row for a, row in self._rows.items() if row[0] > now - window}
+                self._pruned = now
             started, failures = self._rows.get(address, (now, 0))
             if started <= now - window:
                 started, failures = now, 0

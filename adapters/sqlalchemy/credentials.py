@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, case, insert, select, update
+from sqlalchemy import Engine, bindparam, case, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from adapters.sqlalchemy.engine import WRITE_OPTION
@@ -65,10 +65,13 @@ class SqlTokenStore:
 
 class SqlFailureCounter:
     """One row per address, counted by a single upsert, so concurrent failures from every
-    worker and host add up exactly: a window past its end restarts at this failure."""
+    worker and host add up exactly: a window past its end restarts at this failure. Rows of
+    ended windows are deleted once a window per process, through their index, so addresses that
+    stopped failing do not pile up."""
 
     def __init__(self, engine: Engine) -> None:
         self._write = engine.execution_options(**{WRITE_OPTION: True})
+        self._pruned: datetime | None = None
 
     def count_failure(self, address: str, now: datetime, window: timedelta) -> tuple[int, datetime]:
         at = bindparam("b_now", now, type_=UtcDateTime)
@@ -82,4 +85,7 @@ class SqlFailureCounter:
                 "failures": case((expired, 1), else_=auth_failures.c.failures + 1),
             }).returning(auth_failures.c.failures, auth_failures.c.window_start)
             failures, started = conn.execute(stmt).one()
+            if self._pruned is None or self._pruned <= now - window:
+                conn.execute(delete(auth_failures).where(auth_failures.c.window_start <= now - window))
+                self._pruned = now
         return int(failures), started

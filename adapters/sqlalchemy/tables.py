@@ -166,4 +166,5 @@ auth_failures = Table(
     Column("address", String, primary_key=True),
     Column("window_start", UtcDateTime, nullable=False),
     Column("failures", Integer, nullable=False),
+    Index(None, "window_start"),  # ended windows are deleted by it
 )

@@ -249,3 +249,19 @@ def test_sqlite_looks_a_digest_up_in_its_unique_index(sqlite_template: Path) -> 
     plan = " | ".join(str(row[-1]) for row in rows)
     assert "SEARCH tokens USING INDEX ux_tokens_digest (digest=?)" in plan
     assert "SCAN" not in plan
+
+
+@pytest.mark.parametrize("sql_url", SQL_BACKENDS, indirect=True)
+def test_rows_of_ended_windows_are_deleted_once_a_window_has_passed(sql_url: str) -> None:
+    engine = make_engine(sql_url)
+    counter = SqlFailureCounter(engine)
+    counter.count_failure(A, at(0), WINDOW)
+    counter.count_failure(B, at(250), WINDOW)
+    counter.count_failure(A, at(299), WINDOW)  # within the window of the first prune: none now
+    counter.count_failure("192.0.2.77", at(300), WINDOW)  # a window later: A's (from 0) ended
+    with engine.connect() as conn:
+        kept = conn.execute(select(auth_failures.c.address).order_by(auth_failures.c.address)).scalars().all()
+    restarted = counter.count_failure(A, at(301), WINDOW)
+    engine.dispose()
+    assert kept == ["192.0.2.77", B]
+    assert restarted == (1, at(301))

@@ -118,7 +118,7 @@ def test_a_plain_password_in_the_file_warns_at_start_up_and_one_from_the_environ
     settings = load([OKTA, ENTRA, {"name": "ops", "username": "ops", "password_hash": HASH}], tmp_path)
     with caplog.at_level(logging.WARNING):
         warn_plain_passwords(settings)
-    assert [r.getMessage().split(" ")[0] for r in caplog.records] == ["scim.auth[0].password"]
+    assert [r.getMessage().split(" ")[1] for r in caplog.records] == ["scim.auth[0].password"]
     assert "pw-okta" not in caplog.text
     caplog.clear()
     monkeypatch.setenv("SCIM_AUTH_OKTA_PASSWORD", "pw-okta")

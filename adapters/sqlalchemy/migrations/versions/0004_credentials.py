@@ -1,5 +1,5 @@
 """Bearer tokens (kept as SHA-256 digests, unique: the lookup key) and the per-address count of
-refused authentications that the throttle reads."""
+refused authentications that the throttle reads (ended windows deleted through their index)."""
 
 from __future__ import annotations
 
@@ -42,9 +42,11 @@ def upgrade() -> None:
         sa.Column("failures", sa.Integer, nullable=False),
         sa.PrimaryKeyConstraint("address", name="pk_auth_failures"),
     )
+    op.create_index("ix_auth_failures_window_start", "auth_failures", ["window_start"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_auth_failures_window_start", table_name="auth_failures")
     op.drop_table("auth_failures")
     op.drop_index("ux_tokens_digest", table_name="tokens")
     op.drop_table("tokens")
