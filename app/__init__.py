@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import logging
 import secrets
+from typing import Any
 
 from dependency_injector import providers
 from flask import Flask, Request, Response
-from flask.sessions import SessionInterface, SessionMixin
+from flask.sessions import (
+    SecureCookieSession,
+    SecureCookieSessionInterface,
+    SessionInterface,
+    SessionMixin,
+)
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.settings import Settings, build_registry, load_settings
 
 log = logging.getLogger(__name__)
+OAUTH_PREFIX = "/oauth2"
 
 
 def preflight() -> str | None:
@@ -64,6 +71,43 @@ class NoSessions(SessionInterface):
         return None
 
 
+class AdminSessions(SecureCookieSessionInterface):
+    """The administrator's signed session cookie (server.secret_key: valid in every worker), on
+    the OAuth pages alone; the SCIM API still keeps none."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        return super().open_session(app, request) if request.path.startswith(OAUTH_PREFIX + "/") else None
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        if isinstance(session, SecureCookieSession):
+            super().save_session(app, session, response)
+
+
+def install_oauth(app: Flask, container: Any, settings: Settings) -> None:
+    """The authorization server and its pages, when scim.auth has an oauth credential."""
+    import hashlib
+    import os
+
+    from adapters.http.oauth import pages, server
+    from app.containers import oauth_credential
+
+    cred = oauth_credential(settings)
+    if cred is None or not settings.scim.enabled:
+        return
+    if cred.allow_insecure_http:
+        os.environ["AUTHLIB_INSECURE_TRANSPORT"] = "1"  # authlib reads it from the environment
+        log.warning("warning: OAuth accepts plain HTTP (allow_insecure_http); for local testing only")
+    app.config.update(SESSION_COOKIE_NAME="scim_admin", SESSION_COOKIE_PATH=OAUTH_PREFIX,
+                      SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=not cred.allow_insecure_http)
+    app.session_interface = AdminSessions()
+    key = hashlib.sha256(b"scim-service oauth refresh rotation\0" + str(app.secret_key).encode()).digest()
+    built = server.build(app, container.grants(), container.oauth_clients(), server.derive_with(key),
+                         cred.client_credentials)
+    grant_types = ["authorization_code", "refresh_token"] + (["client_credentials"] if cred.client_credentials else [])
+    app.register_blueprint(pages.blueprint(lambda: built, container.oauth_clients(), container.admin(),
+                                           container.throttle(), cred.allow_insecure_http, grant_types))
+
+
 def create_app(settings: Settings | None = None) -> Flask:
     """Build one app (one per process: dependency-injector wiring is process-global)."""
     from adapters.http import dependencies, errors
@@ -93,6 +137,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.session_interface = NoSessions()
     container.secret_key.override(providers.Object(app.secret_key))
     errors.register(app)
+    install_oauth(app, container, settings)
     if settings.scim.enabled:
         dependencies.use(container.http())
         for bp in blueprints(registry):

@@ -13,15 +13,18 @@ from adapters.credentials.bearer import BearerAuthenticator, CredentialSet
 from adapters.http.cursors import Cursors
 from adapters.http.dependencies import HttpDependencies, Paging, Profile, Profiles
 from adapters.memory.credentials import InMemoryFailureCounter, InMemoryTokenStore
+from adapters.memory.oauth import InMemoryClientStore, InMemoryCodeStore
 from adapters.memory.store import InMemoryTransactions
 from adapters.sqlalchemy.credentials import SqlFailureCounter, SqlTokenStore
 from adapters.sqlalchemy.engine import make_engine
+from adapters.sqlalchemy.oauth import SqlClientStore, SqlCodeStore
 from adapters.sqlalchemy.uow import SqlTransactions
 from adapters.system import Argon2Hasher, SystemClock, UuidGenerator
-from app.settings import Settings
+from app.settings import CredentialSettings, Settings
 from domain.capabilities import Capabilities
+from domain.credentials.oauth import CodeStore, Grants, Lifetimes, OAuthClients
 from domain.credentials.throttle import Throttle, ThrottleRules
-from domain.credentials.tokens import Tokens
+from domain.credentials.tokens import Tokens, TokenStore
 from domain.idp.policy import Policy, policy_for
 from domain.model import GROUP, USER
 from domain.ports import Authenticator, Clock, IdGenerator, PasswordHasher, Transactions
@@ -52,12 +55,36 @@ def capabilities_of(s: Settings) -> Capabilities:
 
 
 def authenticator_of(s: Settings, tokens: Tokens, hasher: PasswordHasher) -> CredentialSet:
+    """Basic for the basic credentials; Bearer for the tokens of bearer and oauth ones."""
     basic = [BasicCredential(c.principal, c.username or "", c.password, c.password_hash)
              for c in s.scim.auth if c.type == "basic"]
-    bearer = [c.principal for c in s.scim.auth if c.type == "bearer"]
+    bearer = [c.principal for c in s.scim.auth if c.type in ("bearer", "oauth")]
     built: dict[str, Authenticator] = {
         "basic": BasicAuthenticator(basic, hasher), "bearer": BearerAuthenticator(tokens, bearer)}
-    return CredentialSet([built[scheme] for scheme in auth_schemes_of(s)])
+    http = dict.fromkeys("basic" if scheme == "basic" else "bearer" for scheme in auth_schemes_of(s))
+    return CredentialSet([built[scheme] for scheme in http])
+
+
+def oauth_credential(s: Settings) -> CredentialSettings | None:
+    return next((c for c in s.scim.auth if c.type == "oauth"), None)
+
+
+def grants_of(s: Settings, codes: CodeStore, tokens: TokenStore, clock: Clock, ids: IdGenerator) -> Grants | None:
+    cred = oauth_credential(s)
+    if cred is None:
+        return None
+    lifetimes = Lifetimes(timedelta(seconds=cred.code_lifetime_seconds),
+                          timedelta(seconds=cred.access_token_lifetime_seconds),
+                          timedelta(seconds=cred.refresh_token_lifetime_seconds),
+                          timedelta(seconds=cred.refresh_grace_seconds))
+    return Grants(cred.principal, codes, tokens, clock, ids, lifetimes)
+
+
+def admin_of(s: Settings, hasher: PasswordHasher) -> BasicAuthenticator:
+    """The administrator of the OAuth consent page, checked like a basic credential."""
+    a = s.admin
+    return BasicAuthenticator([BasicCredential(a.username or "", a.username or "", a.password, a.password_hash)]
+                              if a.username else [], hasher)
 
 
 def throttle_rules_of(s: Settings) -> ThrottleRules:
@@ -125,6 +152,19 @@ class Container(containers.DeclarativeContainer):
         sql=providers.ThreadSafeSingleton(SqlFailureCounter, engine),
     )
     tokens = providers.ThreadSafeSingleton(Tokens, token_store, clock, ids)
+    client_store = providers.Selector(
+        providers.Callable(backend_of, settings.provided.database.url),
+        memory=providers.ThreadSafeSingleton(InMemoryClientStore),
+        sql=providers.ThreadSafeSingleton(SqlClientStore, engine),
+    )
+    code_store = providers.Selector(
+        providers.Callable(backend_of, settings.provided.database.url),
+        memory=providers.ThreadSafeSingleton(InMemoryCodeStore),
+        sql=providers.ThreadSafeSingleton(SqlCodeStore, engine),
+    )
+    oauth_clients = providers.ThreadSafeSingleton(OAuthClients, client_store, token_store, clock)
+    grants = providers.ThreadSafeSingleton(grants_of, settings, code_store, token_store, clock, ids)
+    admin = providers.ThreadSafeSingleton(admin_of, settings, hasher)
     # argon2 verifies with the parameters inside each configured hash, whatever the hasher's
     authenticator = providers.ThreadSafeSingleton(authenticator_of, settings, tokens, hasher)
     throttle = providers.ThreadSafeSingleton(

@@ -34,10 +34,26 @@ class CredentialSettings:
     password: str | None = field(default=None, repr=False)
     password_hash: str | None = field(default=None, repr=False)  # argon2id, from `scim-service password hash`
     policy: str | None = field(default=None, metadata=rule(choices=tuple(PRESETS)))  # None: scim.policy
+    # type oauth only: the service as the IdP's OAuth 2.0 authorization server
+    allow_insecure_http: bool = False  # local testing only: OAuth over plain HTTP
+    client_credentials: bool = False  # also grant_type=client_credentials (no admin approval)
+    code_lifetime_seconds: int = field(default=600, metadata=rule(minimum=1))
+    access_token_lifetime_seconds: int = field(default=7200, metadata=rule(minimum=60))
+    refresh_token_lifetime_seconds: int = field(default=90 * 86400, metadata=rule(minimum=60))
+    refresh_grace_seconds: int = field(default=60, metadata=rule(minimum=0))
 
     @property
     def principal(self) -> str:
         return self.name or (self.username or "" if self.type == "basic" else self.type)
+
+
+@dataclass(frozen=True)
+class AdminSettings:
+    """The administrator who approves OAuth clients on the consent page."""
+
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    password_hash: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -92,13 +108,18 @@ def check_credentials(creds: Sequence[CredentialSettings]) -> None:
         seen[cred.principal] = i
         if cred.type == "basic":
             _check_basic(cred, key)
-        elif cred.type == "bearer":
+        else:
             for secret in ("username", "password", "password_hash"):
                 if getattr(cred, secret) is not None:
-                    fail(f"{key}.{secret}", "a bearer credential has none: its tokens are made by "
-                         "`scim-service token create NAME` and kept in the database")
-        else:
-            fail(f"{key}.type", f"{cred.type!r} is not supported yet (basic and bearer are)")
+                    fail(f"{key}.{secret}", f"{'an' if cred.type == 'oauth' else 'a'} {cred.type} credential has none: its tokens are made by "
+                         + ("`scim-service token create NAME`" if cred.type == "bearer" else "the OAuth flow")
+                         + " and kept in the database")
+        if cred.type != "oauth":
+            for name in _OAUTH_ONLY:
+                if getattr(cred, name) != getattr(_DEFAULTS, name):
+                    fail(f"{key}.{name}", "only an oauth credential has it")
+    if sum(c.type == "oauth" for c in creds) > 1:
+        fail("scim.auth", "at most one oauth credential (the service is one authorization server)")
     users: set[str | None] = set()
     for cred in (c for c in creds if c.type == "basic"):
         if cred.username in users:  # the later of the two is named
@@ -106,20 +127,36 @@ def check_credentials(creds: Sequence[CredentialSettings]) -> None:
         users.add(cred.username)
 
 
+_OAUTH_ONLY = ("allow_insecure_http", "client_credentials", "code_lifetime_seconds",
+               "access_token_lifetime_seconds", "refresh_token_lifetime_seconds", "refresh_grace_seconds")
+_DEFAULTS = CredentialSettings()
+
+
+def check_admin(admin: AdminSettings) -> None:
+    """The administrator an oauth credential needs."""
+    if not admin.username:
+        fail("admin.username", "required when scim.auth has an oauth credential")
+    _check_secret(admin.password, admin.password_hash, "admin", "required (or admin.password_hash)")
+
+
+def _check_secret(password: str | None, password_hash: str | None, key: str, missing: str) -> None:
+    if password and password_hash:
+        fail(f"{key}.password", "set password or password_hash, not both")
+    if not (password or password_hash):
+        fail(f"{key}.password", missing)
+    if password == PLACEHOLDER_PASSWORD:
+        fail(f"{key}.password", "still the example placeholder; set a real one (SCIM_AUTH_PASSWORD, or password_hash)")
+    if password_hash is not None:
+        try:
+            if extract_parameters(password_hash).type.name != "ID":
+                fail(f"{key}.password_hash", "expected an argon2id hash")
+        except InvalidHashError:
+            fail(f"{key}.password_hash", "not an argon2 hash; make one with `scim-service password hash`")
+
+
 def _check_basic(cred: CredentialSettings, key: str) -> None:
     if not cred.username:
         fail(f"{key}.username", f"required when {key}.type is basic")
     if ":" in cred.username:  # RFC 7617: the user-id cannot contain a colon
         fail(f"{key}.username", "must not contain ':'")
-    if cred.password and cred.password_hash:
-        fail(f"{key}.password", "set password or password_hash, not both")
-    if not (cred.password or cred.password_hash):
-        fail(f"{key}.password", f"required when {key}.type is basic")
-    if cred.password == PLACEHOLDER_PASSWORD:
-        fail(f"{key}.password", "still the example placeholder; set a real one (SCIM_AUTH_PASSWORD, or password_hash)")
-    if cred.password_hash is not None:
-        try:
-            if extract_parameters(cred.password_hash).type.name != "ID":
-                fail(f"{key}.password_hash", "expected an argon2id hash")
-        except InvalidHashError:
-            fail(f"{key}.password_hash", "not an argon2 hash; make one with `scim-service password hash`")
+    _check_secret(cred.password, cred.password_hash, key, f"required when {key}.type is basic")

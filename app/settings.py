@@ -11,8 +11,10 @@ from typing import TypeVar
 # ConfigError is re-exported: callers catch it as app.settings.ConfigError.
 from app.credential_settings import PLACEHOLDER_PASSWORD as PLACEHOLDER_PASSWORD
 from app.credential_settings import (
+    AdminSettings,
     CredentialSettings,
     ThrottleSettings,
+    check_admin,
     check_credentials,
     with_named_secrets,
 )
@@ -125,6 +127,7 @@ class Settings:
     scim: ScimSettings = ScimSettings()
     database: DatabaseSettings = DatabaseSettings()
     server: ServerSettings = ServerSettings()
+    admin: AdminSettings = AdminSettings()
 
 
 # ---- loading ---------------------------------------------------------------------------------
@@ -155,6 +158,8 @@ def check_settings(settings: Settings) -> None:
     scim = settings.scim
     if scim.enabled:  # a disabled SCIM API needs no credentials
         check_credentials(scim.auth)
+        if any(c.type == "oauth" for c in scim.auth):
+            check_admin(settings.admin)
     if scim.default_count > scim.max_results:
         fail("scim.default_count", f"must not exceed scim.max_results ({scim.max_results})")
     url = settings.database.url

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from domain.credentials.tokens import Token
+from domain.credentials.tokens import DuplicateToken, Token
 
 
 class InMemoryTokenStore:
@@ -19,7 +19,7 @@ class InMemoryTokenStore:
     def add(self, token: Token) -> None:
         with self._lock:
             if token.id in self._by_id or token.digest in self._by_digest:
-                raise ValueError("a token with this id or digest exists")
+                raise DuplicateToken(token.id)
             self._by_id[token.id] = token
             self._by_digest[token.digest] = token.id
 
@@ -52,6 +52,24 @@ class InMemoryTokenStore:
             token = self._by_id.get(token_id)
             if token is not None:
                 self._by_id[token_id] = replace(token, last_used=when)
+
+    def revoke_where(self, when: datetime, *, client_id: str | None = None, family: str | None = None) -> int:
+        if (client_id is None) == (family is None):
+            raise ValueError("revoke by client_id or by family")
+        with self._lock:
+            live = [t for t in self._by_id.values() if t.revoked is None
+                    and (t.client_id == client_id if client_id is not None else t.family == family)]
+            for token in live:
+                self._by_id[token.id] = replace(token, revoked=when)
+            return len(live)
+
+    def mark_replaced(self, token_id: str, when: datetime) -> bool:
+        with self._lock:
+            token = self._by_id.get(token_id)
+            if token is None or token.replaced is not None:
+                return False
+            self._by_id[token_id] = replace(token, replaced=when)
+            return True
 
 
 class InMemoryFailureCounter:

@@ -10,14 +10,17 @@ from typing import Any
 
 from sqlalchemy import Engine, bindparam, case, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 
 from adapters.sqlalchemy.engine import WRITE_OPTION
 from adapters.sqlalchemy.prepared import Prepared
 from adapters.sqlalchemy.tables import UtcDateTime, auth_failures, tokens
-from domain.credentials.tokens import Token
+from domain.credentials.tokens import DuplicateToken, Token
 
-_COLUMNS = (tokens.c.id, tokens.c.credential, tokens.c.digest, tokens.c.created, tokens.c.expires,
-            tokens.c.last_used, tokens.c.note, tokens.c.revoked)
+# In the order of Token's fields.
+_FIELDS = ("id", "credential", "digest", "created", "expires", "last_used", "note", "revoked",
+           "kind", "client_id", "scope", "family", "replaced")
+_COLUMNS = tuple(tokens.c[name] for name in _FIELDS)
 # The request path's lookup: one unique-index probe on the driver's cursor.
 _BY_DIGEST = Prepared(select(*_COLUMNS).where(tokens.c.digest == bindparam("b_digest")))
 
@@ -32,11 +35,11 @@ class SqlTokenStore:
         self._write = engine.execution_options(**{WRITE_OPTION: True})
 
     def add(self, token: Token) -> None:
-        with self._write.begin() as conn:
-            conn.execute(insert(tokens).values(
-                id=token.id, credential=token.credential, digest=token.digest, created=token.created,
-                expires=token.expires, last_used=token.last_used, note=token.note, revoked=token.revoked,
-            ))
+        try:
+            with self._write.begin() as conn:
+                conn.execute(insert(tokens).values({name: getattr(token, name) for name in _FIELDS}))
+        except IntegrityError as exc:
+            raise DuplicateToken(token.id) from exc
 
     def by_digest(self, token_digest: str) -> Token | None:
         with self._read.connect() as conn:
@@ -61,6 +64,19 @@ class SqlTokenStore:
     def touch(self, token_id: str, when: datetime) -> None:
         with self._write.begin() as conn:
             conn.execute(update(tokens).where(tokens.c.id == token_id).values(last_used=when))
+
+    def revoke_where(self, when: datetime, *, client_id: str | None = None, family: str | None = None) -> int:
+        if (client_id is None) == (family is None):
+            raise ValueError("revoke by client_id or by family")
+        match = tokens.c.client_id == client_id if client_id is not None else tokens.c.family == family
+        with self._write.begin() as conn:  # by an index either way
+            return int(conn.execute(update(tokens).where(match, tokens.c.revoked.is_(None))
+                                    .values(revoked=when)).rowcount)
+
+    def mark_replaced(self, token_id: str, when: datetime) -> bool:
+        statement = update(tokens).where(tokens.c.id == token_id, tokens.c.replaced.is_(None))
+        with self._write.begin() as conn:
+            return conn.execute(statement.values(replaced=when)).rowcount == 1
 
 
 class SqlFailureCounter:

@@ -157,7 +157,39 @@ tokens = Table(
     Column("last_used", UtcDateTime),
     Column("note", String, nullable=False),
     Column("revoked", UtcDateTime),
+    # OAuth (domain/credentials/oauth.py): access and refresh tokens of a client's authorization
+    Column("kind", String, nullable=False, server_default="bearer"),
+    Column("client_id", String),
+    Column("scope", String, nullable=False, server_default=""),
+    Column("family", String),
+    Column("replaced", UtcDateTime),
     Index("ux_tokens_digest", "digest", unique=True),
+    Index(None, "client_id"),
+    Index(None, "family"),
+)
+
+oauth_clients = Table(
+    "oauth_clients", metadata,
+    Column("id", key_string(64), primary_key=True),
+    Column("name", String, nullable=False),
+    Column("secret_digest", String, nullable=False),
+    Column("redirect_uris", JSON, nullable=False),
+    Column("created", UtcDateTime, nullable=False),
+)
+
+oauth_codes = Table(
+    "oauth_codes", metadata,
+    Column("digest", key_string(64), primary_key=True),
+    Column("client_id", String, nullable=False),
+    Column("redirect_uri", String, nullable=False),
+    Column("scope", String, nullable=False),
+    Column("created", UtcDateTime, nullable=False),
+    Column("expires", UtcDateTime, nullable=False),
+    Column("family", String, nullable=False),
+    Column("approved_by", String, nullable=False),
+    Column("challenge", String),
+    Column("challenge_method", String),
+    Column("used", UtcDateTime),
 )
 
 # Refused authentications per client address, in a fixed window (domain/credentials/throttle.py).

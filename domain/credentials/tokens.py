@@ -30,14 +30,28 @@ def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def new_secret() -> str:
+    """`scim_` and 256 random bits: 32 bytes are 43 base64 characters and one "=", dropped."""
+    return TOKEN_PREFIX + base64.urlsafe_b64encode(os.urandom(SECRET_BYTES)).decode()[:-1]
+
+
 def well_formed(secret: str) -> bool:
     """Whether `secret` has a token's shape; others are refused without a lookup."""
     return _SHAPE.fullmatch(secret) is not None
 
 
+BEARER, ACCESS, REFRESH = "bearer", "access", "refresh"
+
+
+class DuplicateToken(ValueError):
+    """A token with this id or digest is stored already."""
+
+
 @dataclass(frozen=True, slots=True)
 class Token:
-    """One issued token. `credential` names the configured bearer credential it belongs to."""
+    """One issued token. `credential` names the configured credential it belongs to. `kind`:
+    a bearer token from the CLI, or an OAuth access or refresh token of `client_id`, issued
+    together as `family` (one authorization); `replaced`: when a refresh token was rotated."""
 
     id: str
     credential: str
@@ -47,6 +61,11 @@ class Token:
     last_used: datetime | None = None
     note: str = ""
     revoked: datetime | None = None
+    kind: str = BEARER
+    client_id: str | None = None
+    scope: str = ""
+    family: str | None = None
+    replaced: datetime | None = None
 
     def status(self, now: datetime) -> str:
         if self.revoked is not None:
@@ -59,7 +78,9 @@ class Token:
 class TokenStore(Protocol):
     """Tokens, each call atomic on its own."""
 
-    def add(self, token: Token) -> None: ...
+    def add(self, token: Token) -> None:
+        """Store; raises DuplicateToken when its id or digest is taken."""
+        ...
 
     def by_digest(self, token_digest: str) -> Token | None:
         """The token with this digest (revoked and expired ones too), by one indexed lookup."""
@@ -81,6 +102,14 @@ class TokenStore(Protocol):
         """Record a use."""
         ...
 
+    def revoke_where(self, when: datetime, *, client_id: str | None = None, family: str | None = None) -> int:
+        """Revoke every live token of an OAuth client, or of one authorization (family)."""
+        ...
+
+    def mark_replaced(self, token_id: str, when: datetime) -> bool:
+        """Record a refresh token's rotation; False when it was rotated already."""
+        ...
+
 
 @dataclass(frozen=True)
 class Issued:
@@ -100,8 +129,7 @@ class Tokens:
         if lifetime is not None and lifetime <= timedelta(0):
             raise ValueError("a token's lifetime must be positive")
         now = self._clock.now()
-        # 32 bytes are 43 base64 characters and one "=" of padding, dropped
-        secret = TOKEN_PREFIX + base64.urlsafe_b64encode(os.urandom(SECRET_BYTES)).decode()[:-1]
+        secret = new_secret()
         token = Token(self._ids.new(), credential, digest(secret), now,
                       None if lifetime is None else now + lifetime, None, note)
         self._store.add(token)
@@ -120,13 +148,13 @@ class Tokens:
         return self._store.revoke_all(credential, self._clock.now())
 
     def authenticate(self, secret: str) -> Token | None:
-        """The live token whose secret this is, else None. Its use is recorded at most once
-        per TOUCH_EVERY."""
+        """The live bearer or access token whose secret this is, else None (a refresh token
+        opens nothing but the token endpoint). Its use is recorded at most once per TOUCH_EVERY."""
         if not well_formed(secret):
             return None
         token = self._store.by_digest(digest(secret))
         now = self._clock.now()
-        if token is None or token.status(now) != "active":
+        if token is None or token.kind == REFRESH or token.status(now) != "active":
             return None
         if token.last_used is None or now - token.last_used >= TOUCH_EVERY:
             self._store.touch(token.id, now)

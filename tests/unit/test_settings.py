@@ -137,6 +137,12 @@ def test_the_override_variables_are_derived_from_every_scalar_setting() -> None:
         "SCIM_AUTH_PASSWORD": "scim.auth.password",
         "SCIM_AUTH_PASSWORD_HASH": "scim.auth.password_hash",
         "SCIM_AUTH_POLICY": "scim.auth.policy",
+        "SCIM_AUTH_ALLOW_INSECURE_HTTP": "scim.auth.allow_insecure_http",
+        "SCIM_AUTH_CLIENT_CREDENTIALS": "scim.auth.client_credentials",
+        "SCIM_AUTH_CODE_LIFETIME_SECONDS": "scim.auth.code_lifetime_seconds",
+        "SCIM_AUTH_ACCESS_TOKEN_LIFETIME_SECONDS": "scim.auth.access_token_lifetime_seconds",
+        "SCIM_AUTH_REFRESH_TOKEN_LIFETIME_SECONDS": "scim.auth.refresh_token_lifetime_seconds",
+        "SCIM_AUTH_REFRESH_GRACE_SECONDS": "scim.auth.refresh_grace_seconds",
         "SCIM_THROTTLE_MAX_FAILURES": "scim.throttle.max_failures",
         "SCIM_THROTTLE_WINDOW_SECONDS": "scim.throttle.window_seconds",
         "SCIM_POLICY_PRESET": "scim.policy.preset",
@@ -155,6 +161,9 @@ def test_the_override_variables_are_derived_from_every_scalar_setting() -> None:
         "SCIM_SERVER_TRUSTED_PROXIES": "server.trusted_proxies",
         "SCIM_SERVER_SECRET_KEY": "server.secret_key",
         "SCIM_SERVER_MAX_BODY_BYTES": "server.max_body_bytes",
+        "SCIM_ADMIN_USERNAME": "admin.username",
+        "SCIM_ADMIN_PASSWORD": "admin.password",
+        "SCIM_ADMIN_PASSWORD_HASH": "admin.password_hash",
     }
 
 
@@ -268,9 +277,13 @@ def test_the_password_can_come_from_the_environment_alone(write) -> None:
     assert load_settings(path, env={"SCIM_AUTH_PASSWORD": "only-in-env"}).scim.auth[0].password == "only-in-env"
 
 
-def test_oauth_is_not_supported_yet() -> None:
+def test_an_oauth_credential_needs_the_administrator_who_approves_clients() -> None:
     assert error(env={"SCIM_AUTH_TYPE": "oauth"}) == (
-        "config error: scim.auth.type: 'oauth' is not supported yet (basic and bearer are)")
+        "config error: admin.username: required when scim.auth has an oauth credential")
+    assert error(env={"SCIM_AUTH_TYPE": "oauth", "SCIM_ADMIN_USERNAME": "root"}) == (
+        "config error: admin.password: required (or admin.password_hash)")
+    s = load_settings(env={"SCIM_AUTH_TYPE": "oauth", "SCIM_ADMIN_USERNAME": "root", "SCIM_ADMIN_PASSWORD": "pw"})
+    assert (s.scim.auth[0].principal, s.admin.username, s.admin.password) == ("oauth", "root", "pw")
 
 
 def test_an_unknown_auth_type_lists_the_choices() -> None:

@@ -26,6 +26,10 @@ _AUTH = {
     "bearer": {"type": "oauthbearertoken", "name": "OAuth Bearer Token",
                "description": "A bearer token (RFC 6750) made by `scim-service token create`",
                "specUri": "https://www.rfc-editor.org/rfc/rfc6750"},
+    "oauth": {"type": "oauth2", "name": "OAuth 2.0",
+              "description": "Access tokens from this service's OAuth 2.0 authorization server "
+                             "(authorization code with refresh tokens; /.well-known/oauth-authorization-server)",
+              "specUri": "https://www.rfc-editor.org/rfc/rfc6749"},
 }
 
 
