@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from app import token_cli
+from app import oauth_cli, token_cli
 from app.settings import ConfigError, Settings, load_settings, redact_url
 
 # wsgi.py and gunicorn.conf.py live in the project root, beside the `app` package.
@@ -93,8 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_parser("upgrade", help="apply pending migrations").set_defaults(handler=db_upgrade)
 
     # Command groups register the same way: a subparser whose leaves set `handler`, a function
-    # of the parsed args returning the exit status (later: `oauth client ...`, `audit`).
+    # of the parsed args returning the exit status (later: `audit`).
     token_cli.register(commands)
+    oauth_cli.register(commands)
     return parser
 
 

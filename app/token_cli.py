@@ -9,6 +9,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from typing import Any
 
 from app.settings import Settings, build_registry, load_settings
 from domain.credentials.tokens import Tokens
@@ -29,25 +30,31 @@ def lifetime(text: str) -> timedelta:
 
 
 @contextmanager
-def _tokens(settings: Settings) -> Iterator[Tokens]:
-    """The Tokens use cases on the configured database (its schema must be current)."""
+def database_container(settings: Settings, what: str = "tokens") -> Iterator[Any]:
+    """The container on the configured database (its schema must be current), closed after."""
     if settings.database.in_memory:
-        raise CommandError("error: memory:// keeps tokens inside one server process; "
-                           "tokens need a database (database.url)")
+        raise CommandError(f"error: memory:// keeps {what} inside one server process; "
+                           f"{what} need a database (database.url)")
     from adapters.sqlalchemy.migrate import SchemaNotCurrent, check_current
     from app.containers import Container
 
     container = Container(settings=settings, registry=build_registry(settings))
     try:
         check_current(container.engine())
-        yield container.tokens()
+        yield container
     except SchemaNotCurrent as exc:
         raise CommandError(f"error: {exc.message}") from exc
     finally:
         container.engine().dispose()
 
 
-def _when(moment: datetime | None) -> str:
+@contextmanager
+def _tokens(settings: Settings) -> Iterator[Tokens]:
+    with database_container(settings) as container:
+        yield container.tokens()
+
+
+def when(moment: datetime | None) -> str:
     return "-" if moment is None else moment.strftime("%Y-%m-%d %H:%M:%SZ")
 
 
@@ -61,7 +68,7 @@ def create(args: argparse.Namespace) -> int:
         issued = tokens.issue(args.name, args.expires, args.note or "")
     # The secret alone on stdout, so a script can capture it; the rest on stderr.
     print(issued.secret)
-    print(f"token {issued.token.id} for {args.name}, expires {_when(issued.token.expires)}. "
+    print(f"token {issued.token.id} for {args.name}, expires {when(issued.token.expires)}. "
           "It is shown only now: store it in the IdP.", file=sys.stderr)
     return 0
 
@@ -73,9 +80,9 @@ def list_tokens(args: argparse.Namespace) -> int:
         print("no tokens")
         return 0
     now = datetime.now(rows[0].created.tzinfo)
-    table = [("CREDENTIAL", "TOKEN ID", "CREATED", "EXPIRES", "LAST USED", "STATUS", "NOTE")]
-    table += [(t.credential, t.id, _when(t.created), _when(t.expires), _when(t.last_used), t.status(now), t.note)
-              for t in rows]
+    table = [("CREDENTIAL", "KIND", "CLIENT", "TOKEN ID", "CREATED", "EXPIRES", "LAST USED", "STATUS", "NOTE")]
+    table += [(t.credential, t.kind, t.client_id or "-", t.id, when(t.created), when(t.expires),
+               when(t.last_used), t.status(now), t.note) for t in rows]
     widths = [max(len(row[i]) for row in table) for i in range(len(table[0]) - 1)]
     for row in table:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)) + "  " + row[-1])

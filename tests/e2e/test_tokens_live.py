@@ -26,7 +26,7 @@ def test_a_token_made_and_revoked_while_serving_works_and_stops_in_every_worker(
     token_id = made.stderr.split()[1]
     listing = run_cli(live_server.config, "token", "list").stdout
     row = next(line for line in listing.splitlines() if token_id in line)
-    assert "active" in row and "rotation" in row and row.count("Z") == 3  # created, expires, last used
+    assert "active" in row and "rotation" in row and row.count("Z") == 3 and " bearer " in row  # created, expires, last used
     assert fresh not in listing and live_server.token not in listing
     assert run_cli(live_server.config, "token", "revoke", token_id).returncode == 0
     assert {get(live_server, fresh) for _ in range(8)} == {401}

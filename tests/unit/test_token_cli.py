@@ -99,13 +99,16 @@ def id_of(db_url: str, secret: str) -> str:
 
 
 def listing(run: Run, path: str) -> dict[str, list[str]]:
-    """`token list` as {token id: its cells}; asserts the header row."""
+    """`token list` as {token id: its cells but KIND and CLIENT, which must read bearer and -
+    for the CLI's tokens}; asserts the header row."""
     status, out, _ = run(path, "token", "list")
     assert status == 0
     lines = out.splitlines()
     assert re.split(r" {2,}", lines[0]) == [
-        "CREDENTIAL", "TOKEN ID", "CREATED", "EXPIRES", "LAST USED", "STATUS", "NOTE"]
+        "CREDENTIAL", "KIND", "CLIENT", "TOKEN ID", "CREATED", "EXPIRES", "LAST USED", "STATUS", "NOTE"]
     cells = [re.split(r" {2,}", line.rstrip()) for line in lines[1:]]
+    assert all(c[1:3] == ["bearer", "-"] for c in cells)
+    cells = [c[:1] + c[3:] for c in cells]
     return {c[1]: c + [""] * (7 - len(c)) for c in cells}
 
 
