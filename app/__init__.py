@@ -56,7 +56,10 @@ def warn_plain_passwords(settings: Settings) -> None:
 
     from app.credential_settings import plain_password_keys
 
-    for key in plain_password_keys(settings.scim.auth, os.environ):
+    keys = plain_password_keys(settings.scim.auth, os.environ)
+    if settings.admin.password and "SCIM_ADMIN_PASSWORD" not in os.environ:
+        keys.append("admin.password")
+    for key in keys:
         log.warning("warning: %s is plain text in the config file; prefer password_hash "
                     "(`scim-service password hash`) or its SCIM_AUTH_* variable", key)
 
