@@ -12,7 +12,7 @@ from typing import Any
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749 import ClientMixin, grants
-from authlib.oauth2.rfc6749.errors import InvalidGrantError
+from authlib.oauth2.rfc6749.errors import InvalidGrantError, InvalidRequestError
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
 from flask import Flask
@@ -93,7 +93,15 @@ class StoredToken:
 
 
 class S256(CodeChallenge):  # type: ignore[misc]
+    """PKCE with S256 only: a challenge without a method would be "plain" (RFC 7636 §4.3)."""
+
     SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]
+
+    def validate_code_challenge(self, grant: Any, redirect_uri: str) -> None:
+        data = grant.request.payload.data
+        if data.get("code_challenge") and data.get("code_challenge_method") != "S256":
+            raise InvalidRequestError("code_challenge_method must be S256")
+        super().validate_code_challenge(grant, redirect_uri)
 
 
 def derive_with(key: bytes) -> Callable[[str, str], str]:
@@ -126,8 +134,9 @@ def build(app: Flask, oauth: Grants, clients: OAuthClients, derive: Callable[[st
 
         def generate_authorization_code(self) -> str:
             req = self.request
-            return oauth.issue_code(req.client.get_client_id(), req.payload.redirect_uri or
-                                    req.client.get_default_redirect_uri(), SCOPE, str(req.user),
+            # the redirect_uri as the request gave it: the token request must repeat it, or
+            # leave it out too when it was left out here (RFC 6749 §4.1.3)
+            return oauth.issue_code(req.client.get_client_id(), req.payload.redirect_uri or "", SCOPE, str(req.user),
                                     req.payload.data.get("code_challenge"),
                                     req.payload.data.get("code_challenge_method"))
 
