@@ -16,12 +16,15 @@ class InMemoryTokenStore:
         self._by_id: dict[str, Token] = {}
         self._by_digest: dict[str, str] = {}
 
-    def add(self, token: Token) -> None:
+    def add(self, *tokens: Token) -> None:
         with self._lock:
-            if token.id in self._by_id or token.digest in self._by_digest:
-                raise DuplicateToken(token.id)
-            self._by_id[token.id] = token
-            self._by_digest[token.digest] = token.id
+            ids, digests = [t.id for t in tokens], [t.digest for t in tokens]
+            if (len(set(ids)) < len(ids) or len(set(digests)) < len(digests)
+                    or any(i in self._by_id for i in ids) or any(d in self._by_digest for d in digests)):
+                raise DuplicateToken(", ".join(ids))
+            for token in tokens:
+                self._by_id[token.id] = token
+                self._by_digest[token.digest] = token.id
 
     def by_digest(self, token_digest: str) -> Token | None:
         with self._lock:

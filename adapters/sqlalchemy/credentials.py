@@ -34,12 +34,12 @@ class SqlTokenStore:
         self._read = engine
         self._write = engine.execution_options(**{WRITE_OPTION: True})
 
-    def add(self, token: Token) -> None:
+    def add(self, *added: Token) -> None:
         try:
             with self._write.begin() as conn:
-                conn.execute(insert(tokens).values({name: getattr(token, name) for name in _FIELDS}))
+                conn.execute(insert(tokens), [{name: getattr(t, name) for name in _FIELDS} for t in added])
         except IntegrityError as exc:
-            raise DuplicateToken(token.id) from exc
+            raise DuplicateToken(", ".join(t.id for t in added)) from exc
 
     def by_digest(self, token_digest: str) -> Token | None:
         with self._read.connect() as conn:

@@ -25,7 +25,7 @@ from domain.ports import Clock, IdGenerator
 
 SCOPE = "scim"  # the one scope: the SCIM API; a request without `scope` gets it
 _LOOPBACK = re.compile(r"http://(127\.0\.0\.1|localhost)(:[0-9]{1,5})?(/[^#\s]*)?")
-_HTTPS = re.compile(r"https://[^/\s#?@]+(/[^#\s]*)?")
+_HTTPS = re.compile(r"https://[^/\s#?@]+([/?][^#\s]*)?")
 
 
 def redirect_uri_allowed(uri: str) -> bool:
@@ -146,12 +146,12 @@ class Grants:
         """The code, once. A second exchange gets None and revokes what the first one got
         (RFC 6749 §4.1.2); so do an expired code and another client's."""
         code, now = self._codes.get(digest(secret)), self._clock.now()
-        if code is None or code.client_id != client_id or code.expires <= now:
+        if code is None or code.client_id != client_id:
             return None
-        if not self._codes.use(code.digest, now):
+        if not self._codes.use(code.digest, now):  # a replay, expired or not
             self._tokens.revoke_where(now, family=code.family)
             return None
-        return code
+        return None if code.expires <= now else code
 
     def issue(self, client_id: str, scope: str, family: str | None = None, with_refresh: bool = True,
               secrets: tuple[str, str] | None = None) -> Pair:
@@ -161,9 +161,9 @@ class Grants:
         family = family or self._ids.new()
         access, refresh = secrets or (new_secret(), new_secret())
         made = [(ACCESS, access, now + life.access)] + ([(REFRESH, refresh, now + life.refresh)] if with_refresh else [])
-        for kind, secret, expires in made:
-            self._tokens.add(Token(self._ids.new(), self.credential, digest(secret), now, expires,
-                                   kind=kind, client_id=client_id, scope=scope, family=family))
+        self._tokens.add(*(Token(self._ids.new(), self.credential, digest(secret), now, expires, kind=kind,
+                                 client_id=client_id, scope=scope, family=family)
+                           for kind, secret, expires in made))  # both or neither
         return Pair(access, refresh if with_refresh else None, int(life.access.total_seconds()), scope)
 
     def refresh(self, secret: str, client_id: str, derive: Callable[[str, str], str]) -> Pair | None:
@@ -183,6 +183,8 @@ class Grants:
             self._tokens.mark_replaced(token.id, now)
             return pair
         if now - token.replaced > self.lifetimes.grace:
+            # refused, and nothing more: revoking the successors too (the OAuth security BCP's
+            # reuse detection) would stop provisioning on one late retry of a lost response
             return None
         return self._repeat(successors, token.scope, now)
 

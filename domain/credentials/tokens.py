@@ -78,8 +78,9 @@ class Token:
 class TokenStore(Protocol):
     """Tokens, each call atomic on its own."""
 
-    def add(self, token: Token) -> None:
-        """Store; raises DuplicateToken when its id or digest is taken."""
+    def add(self, *tokens: Token) -> None:
+        """Store them all, or none (one transaction); raises DuplicateToken when an id or digest
+        is taken."""
         ...
 
     def by_digest(self, token_digest: str) -> Token | None:
@@ -139,10 +140,15 @@ class Tokens:
         return self._store.all()
 
     def revoke(self, token_id: str) -> Token:
-        """Revoke one token; raises NotFound when no live token has this id."""
-        if not self._store.revoke(token_id, self._clock.now()):
+        """Revoke one token (an OAuth refresh token: its whole authorization); raises NotFound
+        when no live token has this id."""
+        now = self._clock.now()
+        if not self._store.revoke(token_id, now):
             raise NotFound(f"no live token with id {token_id}")
-        return next(t for t in self._store.all() if t.id == token_id)
+        token = next(t for t in self._store.all() if t.id == token_id)
+        if token.kind == REFRESH and token.family is not None:
+            self._store.revoke_where(now, family=token.family)
+        return token
 
     def revoke_all(self, credential: str) -> int:
         return self._store.revoke_all(credential, self._clock.now())

@@ -115,8 +115,8 @@ def fresh_url(backend: str, request: pytest.FixtureRequest, directory: Path) -> 
     url = request.getfixturevalue("pg_url")
     engine = make_engine(url)
     with engine.begin() as conn:
-        conn.execute(text("TRUNCATE users, user_emails, groups, memberships, changes, service_settings, tokens, auth_failures "
-                          "RESTART IDENTITY"))
+        conn.execute(text("TRUNCATE users, user_emails, groups, memberships, changes, service_settings, "
+                          "tokens, auth_failures, oauth_clients, oauth_codes RESTART IDENTITY"))
     engine.dispose()
     return url
 

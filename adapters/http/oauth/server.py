@@ -185,9 +185,11 @@ def build(app: Flask, oauth: Grants, clients: OAuthClients, derive: Callable[[st
     class Revocation(RevocationEndpoint):  # type: ignore[misc]
         CLIENT_AUTH_METHODS = AUTH_METHODS
 
-        def query_token(self, token_string: str, token_type_hint: str | None) -> StoredToken | None:
-            client = query_client(self.request.client_id) if getattr(self.request, "client_id", None) else None
-            found = oauth.find(token_string, client.get_client_id()) if client else None
+        def authenticate_token(self, request: Any, client: Client) -> StoredToken | None:
+            """The token, if it is this client's: another client's is left alone, and the
+            answer is the same 200 either way (RFC 7009 §2.2)."""
+            self.check_params(request, client)
+            found = oauth.find(request.form["token"], client.get_client_id())
             return None if found is None else StoredToken(found)
 
         def revoke_token(self, token: StoredToken, request: Any) -> None:
