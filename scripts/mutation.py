@@ -35,6 +35,8 @@ SECURITY_RULES = {
     "bearer: a live token of a configured bearer credential only": "adapters.credentials.bearer.*",
     "tokens: random, kept as digests, refused when malformed, expired or revoked": "domain.credentials.tokens.*",
     "failed authentication is throttled past the limit, per address": "domain.credentials.throttle.*",
+    "OAuth: exact https redirect URIs, single-use codes, client-bound tokens, rotation within grace":
+        "domain.credentials.oauth.*",
     "passwords hashed at rest with argon2id": "adapters.system.xǁArgon2Hasherǁ*",
     "a new password is stored hashed (POST)": "domain.provisioning.users.xǁProvisionUserǁ__call__*",
     "a changed password is stored hashed (PUT)": "domain.provisioning.users.xǁReplaceUserǁ_new_hash*",
@@ -45,7 +47,8 @@ SECURITY_RULES = {
 SECURITY_MODULES = ["adapters/http/cursors.py", "adapters/credentials/*", "adapters/system.py",
                     "domain/credentials/*", "domain/provisioning/users.py", "domain/provisioning/membership.py"]
 SECURITY_TESTS = ["tests/unit/test_cursors.py", "tests/unit/test_credentials.py",
-                  "tests/unit/test_tokens.py", "tests/unit/test_throttle.py",
+                  "tests/unit/test_tokens.py", "tests/unit/test_throttle.py", "tests/unit/test_oauth_rules.py",
+                  "tests/unit/test_oauth_edges.py",
                   "tests/unit/test_user_use_cases.py", "tests/unit/test_patch_use_case.py",
                   "tests/unit/test_group_use_cases.py"]
 
