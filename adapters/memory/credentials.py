@@ -81,6 +81,13 @@ class InMemoryFailureCounter:
         self._rows: dict[str, tuple[datetime, int]] = {}
         self._pruned: datetime | None = None
 
+    def failures(self, address: str, now: datetime, window: timedelta) -> tuple[int, datetime] | None:
+        with self._lock:
+            found = self._rows.get(address)
+        if found is None or found[0] <= now - window:
+            return None
+        return found[1], found[0]
+
     def count_failure(self, address: str, now: datetime, window: timedelta) -> tuple[int, datetime]:
         with self._lock:
             if self._pruned is None or self._pruned <= now - window:  # ended windows, once a window

@@ -86,8 +86,17 @@ class SqlFailureCounter:
     stopped failing do not pile up."""
 
     def __init__(self, engine: Engine) -> None:
+        self._read_engine = engine
         self._write = engine.execution_options(**{WRITE_OPTION: True})
         self._pruned: datetime | None = None
+
+    def failures(self, address: str, now: datetime, window: timedelta) -> tuple[int, datetime] | None:
+        with self._read_engine.connect() as conn:
+            found = conn.execute(select(auth_failures.c.failures, auth_failures.c.window_start)
+                                 .where(auth_failures.c.address == address)).first()
+        if found is None or found.window_start <= now - window:
+            return None
+        return int(found.failures), found.window_start
 
     def count_failure(self, address: str, now: datetime, window: timedelta) -> tuple[int, datetime]:
         at = bindparam("b_now", now, type_=UtcDateTime)

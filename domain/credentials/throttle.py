@@ -21,6 +21,10 @@ class FailureCounter(Protocol):
         start). A window older than `window` restarts at `now` with this failure. Atomic."""
         ...
 
+    def failures(self, address: str, now: datetime, window: timedelta) -> tuple[int, datetime] | None:
+        """The failures of `address` in its window still open at `now`, counting nothing."""
+        ...
+
 
 @dataclass(frozen=True)
 class ThrottleRules:
@@ -31,6 +35,18 @@ class ThrottleRules:
 class Throttle:
     def __init__(self, counter: FailureCounter, clock: Clock, rules: ThrottleRules) -> None:
         self._counter, self._clock, self._rules = counter, clock, rules
+
+    def waiting(self, address: str) -> int | None:
+        """The seconds `address` must still wait when it is past the limit now, else None; a
+        check that counts nothing (for the administrator's login: a guess past the limit is
+        refused even when it is right, unlike an IdP's request)."""
+        if self._rules.max_failures <= 0:
+            return None
+        now = self._clock.now()
+        found = self._counter.failures(address, now, self._rules.window)
+        if found is None or found[0] <= self._rules.max_failures:
+            return None
+        return max(1, math.ceil((found[1] + self._rules.window - now).total_seconds()))
 
     def failed(self, address: str) -> int | None:
         """Record a refused request from `address`. Returns the seconds to wait (for Retry-After)

@@ -265,3 +265,13 @@ def test_rows_of_ended_windows_are_deleted_once_a_window_has_passed(sql_url: str
     engine.dispose()
     assert kept == ["192.0.2.77", B]
     assert restarted == (1, at(301))
+
+
+def test_failures_reads_the_open_window_and_counts_nothing(counter: FailureCounter) -> None:
+    assert counter.failures(A, at(0), WINDOW) is None
+    counter.count_failure(A, at(1), WINDOW)
+    counter.count_failure(A, at(2), WINDOW)
+    assert counter.failures(A, at(100), WINDOW) == (2, at(1))
+    assert counter.failures(A, at(100), WINDOW) == (2, at(1))  # reading did not count
+    assert counter.failures(B, at(100), WINDOW) is None
+    assert counter.failures(A, at(1) + WINDOW, WINDOW) is None  # the window ended

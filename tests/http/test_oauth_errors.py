@@ -182,6 +182,8 @@ def test_a_wrong_password_is_401_and_past_the_limit_429_with_retry_after(oauth: 
     assert 1 <= int(throttled.headers["Retry-After"]) <= 300
     assert "Too many failed sign-ins" in text
     assert not _signed_in(d, client)
+    right = d.sign_in(login)  # past the limit even the right password waits: no guess gets through
+    assert right.status_code == 429 and not _signed_in(d, client)
 
 
 @sqlite_only

@@ -142,3 +142,28 @@ class StaleCounter:
 def test_the_wait_is_never_below_one_second(clock: ManualClock) -> None:
     t = Throttle(StaleCounter(), clock, ThrottleRules(3, WINDOW))
     assert t.failed(A) == 1  # Retry-After 0 would invite an immediate retry
+
+
+def test_waiting_says_how_long_an_address_past_the_limit_waits_and_counts_nothing(clock: ManualClock) -> None:
+    counter = SpyCounter()
+    t = throttle(clock, 2, counter)
+    assert t.waiting(A) is None  # never failed
+    for _ in range(3):
+        t.failed(A)
+    calls = len(counter.calls)
+    clock.advance(timedelta(seconds=100))
+    assert t.waiting(A) == 200 and t.waiting(B) is None
+    assert len(counter.calls) == calls  # a check, not a failure
+    clock.advance(timedelta(seconds=200))
+    assert t.waiting(A) is None  # the window ended
+
+
+def test_waiting_is_none_at_the_limit_and_with_the_throttle_off(clock: ManualClock) -> None:
+    t = throttle(clock, 2)
+    t.failed(A)
+    t.failed(A)
+    assert t.waiting(A) is None  # at the limit, not past it
+    off = throttle(clock, 0)
+    for _ in range(5):
+        off.failed(A)
+    assert off.waiting(A) is None

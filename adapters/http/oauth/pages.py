@@ -93,10 +93,12 @@ def blueprint(server_of: Callable[[], AuthorizationServer], clients: OAuthClient
         target = request.form.get("target", "")
         if not _csrf_ok() or not target.startswith(f"{PREFIX}/authorize?"):
             return _refused()
-        who = admin.authenticate("basic", {"username": request.form.get("username", ""),
-                                           "password": request.form.get("password", "")})
+        address = request.remote_addr or "unknown"
+        wait = throttle.waiting(address)  # past the limit, even the right password waits
+        who = None if wait is not None else admin.authenticate(
+            "basic", {"username": request.form.get("username", ""), "password": request.form.get("password", "")})
         if who is None:
-            wait = throttle.failed(request.remote_addr or "unknown")
+            wait = wait if wait is not None else throttle.failed(address)
             status = 429 if wait is not None else 401
             page = _page("oauth_login.html", status, target=target, failed=True, wait=wait)
             if wait is not None:
