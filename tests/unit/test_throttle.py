@@ -167,3 +167,27 @@ def test_waiting_is_none_at_the_limit_and_with_the_throttle_off(clock: ManualClo
     for _ in range(5):
         off.failed(A)
     assert off.waiting(A) is None
+
+
+def test_waiting_rounds_the_last_fraction_of_a_second_up_to_one(clock: ManualClock) -> None:
+    t = throttle(clock, 1)
+    t.failed(A)
+    t.failed(A)
+    clock.advance(WINDOW - timedelta(milliseconds=500))
+    assert t.waiting(A) == 1
+
+
+def test_with_the_throttle_off_waiting_reads_nothing_even_where_failures_were_counted(clock: ManualClock) -> None:
+    class Reads(SpyCounter):
+        def failures(self, address: str, now: datetime, window: timedelta) -> tuple[int, datetime] | None:
+            self.calls.append("read " + address)
+            return super().failures(address, now, window)
+
+    shared = Reads()
+    on = throttle(clock, 1, shared)
+    for _ in range(3):
+        on.failed(A)
+    assert on.waiting(A) is not None
+    before = list(shared.calls)
+    assert Throttle(shared, clock, ThrottleRules(0, WINDOW)).waiting(A) is None
+    assert shared.calls == before
