@@ -47,60 +47,62 @@ def _refused() -> Response:
                  description="This form expired or did not come from this page: start again from the identity provider.")
 
 
-def blueprint(server_of: Callable[[], AuthorizationServer], clients: OAuthClients, admin: Authenticator,
-              throttle: Throttle, insecure_http: bool, grant_types: list[str]) -> Blueprint:
-    bp = Blueprint("oauth", __name__, template_folder="../templates", static_folder="../static",
-                   static_url_path=f"{PREFIX}/static")
+class Pages:
+    """The handlers, on the dependencies of one app."""
 
-    @bp.before_request
-    def secure_only() -> Response | None:
-        if not insecure_http and not request.is_secure:
+    def __init__(self, server_of: Callable[[], AuthorizationServer], clients: OAuthClients, admin: Authenticator,
+                 throttle: Throttle, insecure_http: bool, grant_types: list[str]) -> None:
+        self.server_of, self.clients, self.admin, self.throttle = server_of, clients, admin, throttle
+        self.insecure_http, self.grant_types = insecure_http, grant_types
+
+    def secure_only(self) -> Response | None:
+        if not self.insecure_http and not request.is_secure:
             body = {"error": "invalid_request", "error_description": "OAuth requires HTTPS"}
             return Response(jsonify(body).get_data(), 400, mimetype="application/json")
         return None
 
-    @bp.get(f"{PREFIX}/authorize")
-    def authorize() -> Any:
-        user = session.get("admin")
+    def _consent_grant(self, user: str | None) -> Any:
+        """The validated authorization request, or the response that refuses it: a redirect to
+        a known client's known URI, else a page (never a redirect to an unknown URI)."""
         try:
-            grant = server_of().get_consent_grant(end_user=user)
+            return self.server_of().get_consent_grant(end_user=user)
         except OAuth2Error as error:
-            if error.redirect_uri:  # a known client and redirect URI: the client hears of it
-                return server_of().handle_error_response(request, error)
+            if error.redirect_uri:
+                return self.server_of().handle_error_response(request, error)
             return _page("oauth_error.html", 400, error=error.error, description=error.description)
+
+    def authorize(self) -> Any:
+        user = session.get("admin")
+        grant = self._consent_grant(user)
+        if isinstance(grant, Response):
+            return grant
         if not user:
             return _page("oauth_login.html", target=request.full_path, failed=False)
-        client = clients.get(grant.client.get_client_id())
+        client = self.clients.get(grant.client.get_client_id())
         return _page("oauth_consent.html", client=client, scope=SCOPE, user=user, target=request.full_path,
                      redirect_to=grant.redirect_uri)
 
-    @bp.post(f"{PREFIX}/authorize")
-    def decide() -> Any:
+    def decide(self) -> Any:
         user = session.get("admin")
         if not user or not _csrf_ok():
             return _refused()
+        grant = self._consent_grant(user)
+        if isinstance(grant, Response):
+            return grant
         approved = request.form.get("decision") == "approve"
-        try:
-            grant = server_of().get_consent_grant(end_user=user)
-        except OAuth2Error as error:
-            if error.redirect_uri:
-                return server_of().handle_error_response(request, error)
-            return _page("oauth_error.html", 400, error=error.error, description=error.description)
-        return server_of().create_authorization_response(grant=grant, grant_user=user if approved else None)
+        return self.server_of().create_authorization_response(grant=grant, grant_user=user if approved else None)
 
-    @bp.post(f"{PREFIX}/login")
-    def login() -> Any:
+    def login(self) -> Any:
         target = request.form.get("target", "")
         if not _csrf_ok() or not target.startswith(f"{PREFIX}/authorize?"):
             return _refused()
         address = request.remote_addr or "unknown"
-        wait = throttle.waiting(address)  # past the limit, even the right password waits
-        who = None if wait is not None else admin.authenticate(
+        wait = self.throttle.waiting(address)  # past the limit, even the right password waits
+        who = None if wait is not None else self.admin.authenticate(
             "basic", {"username": request.form.get("username", ""), "password": request.form.get("password", "")})
         if who is None:
-            wait = wait if wait is not None else throttle.failed(address)
-            status = 429 if wait is not None else 401
-            page = _page("oauth_login.html", status, target=target, failed=True, wait=wait)
+            wait = wait if wait is not None else self.throttle.failed(address)
+            page = _page("oauth_login.html", 429 if wait is not None else 401, target=target, failed=True, wait=wait)
             if wait is not None:
                 page.headers["Retry-After"] = str(wait)
             return page
@@ -108,23 +110,19 @@ def blueprint(server_of: Callable[[], AuthorizationServer], clients: OAuthClient
         session["admin"] = who.name
         return redirect(target, 303)
 
-    @bp.post(f"{PREFIX}/logout")
-    def logout() -> Any:
+    def logout(self) -> Any:
         if not _csrf_ok():
             return _refused()
         session.clear()
         return _page("oauth_error.html", error="signed_out", description="You are signed out.")
 
-    @bp.post(f"{PREFIX}/token")
-    def token() -> Any:
-        return server_of().create_token_response()
+    def token(self) -> Any:
+        return self.server_of().create_token_response()
 
-    @bp.post(f"{PREFIX}/revoke")
-    def revoke() -> Any:
-        return server_of().create_endpoint_response("revocation")
+    def revoke(self) -> Any:
+        return self.server_of().create_endpoint_response("revocation")
 
-    @bp.get("/.well-known/oauth-authorization-server")
-    def metadata() -> Response:
+    def metadata(self) -> Response:
         issuer = request.host_url.rstrip("/")
         return jsonify({
             "issuer": issuer,
@@ -132,11 +130,28 @@ def blueprint(server_of: Callable[[], AuthorizationServer], clients: OAuthClient
             "token_endpoint": f"{issuer}{PREFIX}/token",
             "revocation_endpoint": f"{issuer}{PREFIX}/revoke",
             "response_types_supported": ["code"],
-            "grant_types_supported": grant_types,
+            "grant_types_supported": self.grant_types,
             "scopes_supported": [SCOPE],
             "token_endpoint_auth_methods_supported": AUTH_METHODS,
             "revocation_endpoint_auth_methods_supported": AUTH_METHODS,
             "code_challenge_methods_supported": ["S256"],
         })
 
+
+def blueprint(server_of: Callable[[], AuthorizationServer], clients: OAuthClients, admin: Authenticator,
+              throttle: Throttle, insecure_http: bool, grant_types: list[str]) -> Blueprint:
+    pages = Pages(server_of, clients, admin, throttle, insecure_http, grant_types)
+    bp = Blueprint("oauth", __name__, template_folder="../templates", static_folder="../static",
+                   static_url_path=f"{PREFIX}/static")
+    bp.before_request(pages.secure_only)
+    for rule, name, view, methods in (
+        (f"{PREFIX}/authorize", "authorize", pages.authorize, ["GET"]),
+        (f"{PREFIX}/authorize", "decide", pages.decide, ["POST"]),
+        (f"{PREFIX}/login", "login", pages.login, ["POST"]),
+        (f"{PREFIX}/logout", "logout", pages.logout, ["POST"]),
+        (f"{PREFIX}/token", "token", pages.token, ["POST"]),
+        (f"{PREFIX}/revoke", "revoke", pages.revoke, ["POST"]),
+        ("/.well-known/oauth-authorization-server", "metadata", pages.metadata, ["GET"]),
+    ):
+        bp.add_url_rule(rule, name, view, methods=methods)
     return bp

@@ -8,6 +8,7 @@ import base64
 import hashlib
 import hmac
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
@@ -121,6 +122,91 @@ def _body(pair: Pair) -> dict[str, Any]:
     return body
 
 
+@dataclass(frozen=True)
+class Wiring:
+    """What the grants below call, kept on the AuthorizationServer (`server.scim`)."""
+
+    oauth: Grants
+    derive: Callable[[str, str], str]
+
+
+def _oauth(grant: Any) -> Grants:
+    wiring: Wiring = grant.server.scim
+    return wiring.oauth
+
+
+class CodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]
+    TOKEN_ENDPOINT_AUTH_METHODS = AUTH_METHODS
+
+    def generate_authorization_code(self) -> str:
+        req = self.request
+        # the redirect_uri as the request gave it: the token request must repeat it, or
+        # leave it out too when it was left out here (RFC 6749 §4.1.3)
+        return _oauth(self).issue_code(req.client.get_client_id(), req.payload.redirect_uri or "", SCOPE,
+                                       str(req.user), req.payload.data.get("code_challenge"),
+                                       req.payload.data.get("code_challenge_method"))
+
+    def save_authorization_code(self, code: str, request: Any) -> None:
+        return None  # issue_code stored it
+
+    def query_authorization_code(self, code: str, client: Client) -> Code | None:
+        found = _oauth(self).redeem_code(code, client.get_client_id())
+        return None if found is None else Code(found)
+
+    def delete_authorization_code(self, authorization_code: Code) -> None:
+        return None  # redeem_code marked it used
+
+    def authenticate_user(self, authorization_code: Code) -> str:
+        return authorization_code.code.approved_by
+
+    def create_token_response(self) -> tuple[int, dict[str, Any], list[tuple[str, str]]]:
+        code = self.request.authorization_code.code
+        pair = _oauth(self).issue(code.client_id, code.scope, code.family)
+        return 200, _body(pair), self.TOKEN_RESPONSE_HEADER
+
+
+class RefreshGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
+    TOKEN_ENDPOINT_AUTH_METHODS = AUTH_METHODS
+
+    def authenticate_refresh_token(self, refresh_token: str) -> StoredToken | None:
+        client = self.request.client
+        found = _oauth(self).find(refresh_token, client.get_client_id()) if client else None
+        return None if found is None or found.kind != REFRESH else StoredToken(found)
+
+    def authenticate_user(self, refresh_token: StoredToken) -> str:
+        return refresh_token.token.credential
+
+    def create_token_response(self) -> tuple[int, dict[str, Any], list[tuple[str, str]]]:
+        wiring: Wiring = self.server.scim
+        pair = wiring.oauth.refresh(self.request.form["refresh_token"], self.request.client.get_client_id(),
+                                    wiring.derive)
+        if pair is None:
+            raise InvalidGrantError("the refresh token is invalid, expired, revoked or rotated")
+        return 200, _body(pair), self.TOKEN_RESPONSE_HEADER
+
+
+class CredentialsGrant(grants.ClientCredentialsGrant):  # type: ignore[misc]
+    TOKEN_ENDPOINT_AUTH_METHODS = AUTH_METHODS
+
+    def create_token_response(self) -> tuple[int, dict[str, Any], list[tuple[str, str]]]:
+        pair = _oauth(self).issue(self.request.client.get_client_id(), SCOPE, with_refresh=False)
+        return 200, _body(pair), self.TOKEN_RESPONSE_HEADER
+
+
+class Revocation(RevocationEndpoint):  # type: ignore[misc]
+    CLIENT_AUTH_METHODS = AUTH_METHODS
+
+    def authenticate_token(self, request: Any, client: Client) -> StoredToken | None:
+        """The token, if it is this client's: another client's is left alone, and the
+        answer is the same 200 either way (RFC 7009 §2.2)."""
+        self.check_params(request, client)
+        found = _oauth(self).find(request.form["token"], client.get_client_id())
+        return None if found is None else StoredToken(found)
+
+    def revoke_token(self, token: StoredToken, request: Any) -> None:
+        _oauth(self).revoke(token.token)
+
+
 def build(app: Flask, oauth: Grants, clients: OAuthClients, derive: Callable[[str, str], str],
           client_credentials: bool) -> AuthorizationServer:
     allowed = frozenset({"authorization_code", "refresh_token"} | ({"client_credentials"} if client_credentials else set()))
@@ -129,74 +215,9 @@ def build(app: Flask, oauth: Grants, clients: OAuthClients, derive: Callable[[st
         found = clients.get(client_id)
         return None if found is None else Client(found, allowed)
 
-    class CodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]
-        TOKEN_ENDPOINT_AUTH_METHODS = AUTH_METHODS
-
-        def generate_authorization_code(self) -> str:
-            req = self.request
-            # the redirect_uri as the request gave it: the token request must repeat it, or
-            # leave it out too when it was left out here (RFC 6749 §4.1.3)
-            return oauth.issue_code(req.client.get_client_id(), req.payload.redirect_uri or "", SCOPE, str(req.user),
-                                    req.payload.data.get("code_challenge"),
-                                    req.payload.data.get("code_challenge_method"))
-
-        def save_authorization_code(self, code: str, request: Any) -> None:
-            return None  # issue_code stored it
-
-        def query_authorization_code(self, code: str, client: Client) -> Code | None:
-            found = oauth.redeem_code(code, client.get_client_id())
-            return None if found is None else Code(found)
-
-        def delete_authorization_code(self, authorization_code: Code) -> None:
-            return None  # redeem_code marked it used
-
-        def authenticate_user(self, authorization_code: Code) -> str:
-            return authorization_code.code.approved_by
-
-        def create_token_response(self) -> tuple[int, dict[str, Any], list[tuple[str, str]]]:
-            code = self.request.authorization_code.code
-            pair = oauth.issue(code.client_id, code.scope, code.family)
-            return 200, _body(pair), self.TOKEN_RESPONSE_HEADER
-
-    class RefreshGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
-        TOKEN_ENDPOINT_AUTH_METHODS = AUTH_METHODS
-
-        def authenticate_refresh_token(self, refresh_token: str) -> StoredToken | None:
-            client = self.request.client
-            found = oauth.find(refresh_token, client.get_client_id()) if client else None
-            return None if found is None or found.kind != REFRESH else StoredToken(found)
-
-        def authenticate_user(self, refresh_token: StoredToken) -> str:
-            return refresh_token.token.credential
-
-        def create_token_response(self) -> tuple[int, dict[str, Any], list[tuple[str, str]]]:
-            pair = oauth.refresh(self.request.form["refresh_token"], self.request.client.get_client_id(), derive)
-            if pair is None:
-                raise InvalidGrantError("the refresh token is invalid, expired, revoked or rotated")
-            return 200, _body(pair), self.TOKEN_RESPONSE_HEADER
-
-    class CredentialsGrant(grants.ClientCredentialsGrant):  # type: ignore[misc]
-        TOKEN_ENDPOINT_AUTH_METHODS = AUTH_METHODS
-
-        def create_token_response(self) -> tuple[int, dict[str, Any], list[tuple[str, str]]]:
-            pair = oauth.issue(self.request.client.get_client_id(), SCOPE, with_refresh=False)
-            return 200, _body(pair), self.TOKEN_RESPONSE_HEADER
-
-    class Revocation(RevocationEndpoint):  # type: ignore[misc]
-        CLIENT_AUTH_METHODS = AUTH_METHODS
-
-        def authenticate_token(self, request: Any, client: Client) -> StoredToken | None:
-            """The token, if it is this client's: another client's is left alone, and the
-            answer is the same 200 either way (RFC 7009 §2.2)."""
-            self.check_params(request, client)
-            found = oauth.find(request.form["token"], client.get_client_id())
-            return None if found is None else StoredToken(found)
-
-        def revoke_token(self, token: StoredToken, request: Any) -> None:
-            oauth.revoke(token.token)
-
     app.config["OAUTH2_SCOPES_SUPPORTED"] = [SCOPE]
     server = AuthorizationServer(app, query_client=query_client, save_token=lambda token, request: None)
+    server.scim = Wiring(oauth, derive)
     server.register_grant(CodeGrant, [S256(required=False)])
     server.register_grant(RefreshGrant)
     if client_credentials:
