@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from dependency_injector import containers, providers
 
@@ -40,6 +41,15 @@ MEMORY_URL = "memory://"
 
 def backend_of(url: str) -> str:
     return "memory" if url == MEMORY_URL else "sql"
+
+
+def by_backend(settings: Any, engine: Any, memory: type, sql: type) -> providers.Selector[Any]:
+    """One store per process: the in-memory class for memory://, else the SQL one on the engine."""
+    return providers.Selector(
+        providers.Callable(backend_of, settings.provided.database.url),
+        memory=providers.ThreadSafeSingleton(memory),
+        sql=providers.ThreadSafeSingleton(sql, engine),
+    )
 
 
 def auth_schemes_of(s: Settings) -> tuple[str, ...]:
@@ -141,27 +151,11 @@ class Container(containers.DeclarativeContainer):
     clock = providers.ThreadSafeSingleton(SystemClock)
     ids = providers.ThreadSafeSingleton(UuidGenerator)
     hasher = providers.ThreadSafeSingleton(Argon2Hasher)
-    token_store = providers.Selector(
-        providers.Callable(backend_of, settings.provided.database.url),
-        memory=providers.ThreadSafeSingleton(InMemoryTokenStore),
-        sql=providers.ThreadSafeSingleton(SqlTokenStore, engine),
-    )
-    failure_counter = providers.Selector(
-        providers.Callable(backend_of, settings.provided.database.url),
-        memory=providers.ThreadSafeSingleton(InMemoryFailureCounter),
-        sql=providers.ThreadSafeSingleton(SqlFailureCounter, engine),
-    )
+    token_store = by_backend(settings, engine, InMemoryTokenStore, SqlTokenStore)
+    failure_counter = by_backend(settings, engine, InMemoryFailureCounter, SqlFailureCounter)
     tokens = providers.ThreadSafeSingleton(Tokens, token_store, clock, ids)
-    client_store = providers.Selector(
-        providers.Callable(backend_of, settings.provided.database.url),
-        memory=providers.ThreadSafeSingleton(InMemoryClientStore),
-        sql=providers.ThreadSafeSingleton(SqlClientStore, engine),
-    )
-    code_store = providers.Selector(
-        providers.Callable(backend_of, settings.provided.database.url),
-        memory=providers.ThreadSafeSingleton(InMemoryCodeStore),
-        sql=providers.ThreadSafeSingleton(SqlCodeStore, engine),
-    )
+    client_store = by_backend(settings, engine, InMemoryClientStore, SqlClientStore)
+    code_store = by_backend(settings, engine, InMemoryCodeStore, SqlCodeStore)
     oauth_clients = providers.ThreadSafeSingleton(OAuthClients, client_store, token_store, clock)
     grants = providers.ThreadSafeSingleton(grants_of, settings, code_store, token_store, clock, ids)
     admin = providers.ThreadSafeSingleton(admin_of, settings, hasher)
