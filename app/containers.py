@@ -59,7 +59,7 @@ def auth_schemes_of(s: Settings) -> tuple[str, ...]:
 
 def capabilities_of(s: Settings) -> Capabilities:
     return Capabilities(
-        patch=True, sort=True, pagination_cursor=True, filter_max_results=s.scim.max_results,
+        patch=True, sort=True, pagination_cursor=True, change_password=True, filter_max_results=s.scim.max_results,
         default_page_size=s.scim.default_count, auth_schemes=auth_schemes_of(s),
     )
 

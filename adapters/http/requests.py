@@ -46,6 +46,10 @@ def json_body() -> Any:
     mimetype = request.mimetype
     if mimetype and mimetype not in JSON_TYPES and not mimetype.endswith("+json"):
         raise UnsupportedMediaType(f"Content-Type must be application/scim+json, not {mimetype}")
+    charset = request.mimetype_params.get("charset")
+    if charset is not None and charset.strip().lower().replace("_", "-") not in ("utf-8", "utf8"):
+        # RFC 7644 §3.8 / RFC 8259 §8.1: JSON bodies are UTF-8; another charset is not read as if it were
+        raise UnsupportedMediaType(f"the request body must be UTF-8, not charset={charset}")
     raw = request.get_data(cache=False)
     limit = request.max_content_length
     if request.content_length is None and limit is not None and len(raw) >= limit:

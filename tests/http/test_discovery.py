@@ -50,7 +50,7 @@ class TestServiceProviderConfig:
         assert body["filter"] == {"supported": True, "maxResults": 1000}
         assert body["etag"]["supported"] is True
         assert body["sort"]["supported"] is True
-        assert body["changePassword"]["supported"] is False
+        assert body["changePassword"]["supported"] is True  # a password PUT or PATCH is hashed and kept
         assert body["meta"]["location"] == "http://localhost/scim/v2/ServiceProviderConfig"
 
     def test_it_lists_http_basic_as_the_authentication_scheme(self, client):

@@ -114,6 +114,18 @@ class TestContentTypes:
         assert_scim_error(resp, 415)
         assert total(client, "/Users") == 0
 
+    @pytest.mark.parametrize("charset", ["latin-1", "ISO-8859-1", "utf-16", "windows-1252"])
+    def test_a_body_labelled_with_another_charset_than_utf8_is_415_and_writes_nothing(self, client, charset):
+        body = json.dumps(user_body("caf\u00e9")).encode("latin-1")
+        resp = raw(client, "POST", "/Users", body, content_type=f"application/scim+json; charset={charset}")
+        assert "UTF-8" in assert_scim_error(resp, 415)["detail"]
+        assert total(client, "/Users") == 0
+
+    @pytest.mark.parametrize("charset", ["utf-8", "UTF8", "Utf_8"])
+    def test_utf8_spelled_any_common_way_is_accepted(self, client, charset):
+        resp = raw(client, "POST", "/Users", json.dumps(user_body("cs")), content_type=f"application/scim+json; charset={charset}")
+        assert resp.status_code == 201
+
     def test_a_non_json_content_type_on_put_is_415(self, client):
         created = create_user(client, "put415")
         resp = raw(client, "PUT", f"/Users/{created['id']}", json.dumps(user_body("x")), content_type="text/plain")
@@ -166,9 +178,16 @@ class TestBodySize:
 
 class TestRoutingErrors:
     @pytest.mark.parametrize("path", ["/scim/v2/Nope", "/scim/v2", "/scim/v2/", "/scim/v2/Users/a/b",
-                                      "/scim/v2/users", "/scim/v2/Bulk", "/scim/v2/Me"])
+                                      "/scim/v2/users", "/scim/v2/bulk", "/scim/v2/Me/x"])
     def test_an_unknown_route_under_the_base_path_is_a_404_scim_error(self, client, path):
         assert_scim_error(client.get(path), 404)
+
+    @pytest.mark.parametrize("method", ["GET", "POST", "PUT", "PATCH", "DELETE"])
+    @pytest.mark.parametrize("path", ["/Bulk", "/Me"])
+    def test_the_rfc_endpoints_not_built_yet_are_501_scim_errors(self, client, path, method):
+        resp = client.request(method, path, {} if method in ("POST", "PUT", "PATCH") else None)
+        assert "not implemented" in assert_scim_error(resp, 501)["detail"]
+        assert_scim_error(client.request(method, path, auth=False), 401)  # behind authentication
 
     @pytest.mark.parametrize(("method", "path", "allowed"), [
         ("DELETE", "/Users", {"GET", "POST"}),
