@@ -8,7 +8,9 @@ from contextlib import ExitStack
 
 from dependency_injector.wiring import Provide, inject
 from flask import Blueprint, Response
+from flask.blueprints import BlueprintSetupState
 from flask.views import MethodView
+from werkzeug.routing import BaseConverter
 
 from adapters.http.auth import principal, profile
 from adapters.http.dependencies import HttpDependencies
@@ -123,8 +125,20 @@ class Item(MethodView):
         return empty(204)
 
 
+class ResourceId(BaseConverter):
+    """A resource id in the URL: any text but what no store can hold (NUL: PostgreSQL text
+    cannot), so such a URL is a 404 on every store instead of a database error."""
+
+    regex = "[^/\x00]+"
+
+
+def _install_converter(state: BlueprintSetupState) -> None:
+    state.app.url_map.converters["scim_id"] = ResourceId
+
+
 def register(bp: Blueprint, registry: Registry) -> None:
     """One collection and one item route per resource type of the registry."""
+    bp.record_once(_install_converter)
     for rtype in registry.types:
         bp.add_url_rule(rtype.endpoint, view_func=Collection.as_view(f"{rtype.name}_collection", rtype))
-        bp.add_url_rule(f"{rtype.endpoint}/<resource_id>", view_func=Item.as_view(f"{rtype.name}_item", rtype))
+        bp.add_url_rule(f"{rtype.endpoint}/<scim_id:resource_id>", view_func=Item.as_view(f"{rtype.name}_item", rtype))
