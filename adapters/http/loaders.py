@@ -13,10 +13,13 @@ from domain.errors import InvalidSyntax, InvalidValue
 from domain.idp.policy import REJECT, Policy
 from domain.provisioning.commands import MemberInput
 from domain.schema.attributes import ResourceType
+from domain.schema.core import ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA
 from domain.schema.validation import conform
 from domain.schema.values import BadValue, elements, string
 
 ENVELOPE = frozenset({"schemas", "id", "meta"})  # beside the attributes (RFC 7643 §3)
+# SCIM's own resource schemas: naming one of another resource type contradicts the endpoint
+_SCIM_SCHEMAS = frozenset(s.lower() for s in (USER_SCHEMA, GROUP_SCHEMA, ENTERPRISE_USER_SCHEMA))
 
 
 class Text(fields.Field[str]):
@@ -106,13 +109,25 @@ class ResourceLoader:
         return Loaded(data, password, member_inputs, envelope.get("id"), tuple(envelope.get("schemas", ())))
 
     def _check_schemas(self, body: dict[str, Any]) -> None:
-        """Under the reject policy, `schemas` names only this type's schemas and its core one
-        (RFC 7643 §3)."""
+        """`schemas` never names another resource type's schema (a Group URN on /Users); under
+        the reject policy it is required and names only this type's schemas and its core one
+        (RFC 7643 §3). The lenient presets tolerate a missing one and unknown URNs."""
         raw = next((v for k, v in body.items() if k.lower() == "schemas"), None)
-        if raw is None or self._policy.unknown != REJECT:
+        if raw is None:
+            if self._policy.unknown == REJECT:
+                raise InvalidValue(f"'schemas' is required: [\"{self._rtype.schema.id}\", ...]")
             return
         if not isinstance(raw, list):
-            raise InvalidSyntax("'schemas' must be a list of schema URNs")
+            if self._policy.unknown == REJECT:
+                raise InvalidSyntax("'schemas' must be a list of schema URNs")
+            return  # the envelope's own check names it (invalidValue)
+        mine = {s.lower() for s in self._rtype.schema_ids}
+        foreign = [s for s in raw if isinstance(s, str) and s.lower() in _SCIM_SCHEMAS and s.lower() not in mine]
+        if foreign:
+            raise InvalidValue(f"'schemas' names {', '.join(foreign)}, which is not a schema of "
+                               f"{self._rtype.name} (the endpoint is {self._rtype.endpoint})")
+        if self._policy.unknown != REJECT:
+            return
         known = {s.lower() for s in self._rtype.schema_ids}
         unknown = [s for s in raw if not isinstance(s, str) or s.lower() not in known]
         if unknown:

@@ -435,3 +435,30 @@ class TestConfiguration:
         created = create_user(api, "entra", active="False")
         assert created["active"] is False
         assert search(api, "/Users", 'userName eq "entra"')["totalResults"] == 1
+
+
+class TestSchemasAgainstTheEndpoint:
+    """`schemas` naming another resource type's schema contradicts the endpoint on every preset;
+    a missing `schemas` is tolerated by the lenient presets and refused by `strict`."""
+
+    @pytest.mark.parametrize(("endpoint", "body"), [
+        ("/Users", {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "userName": "contradiction"}),
+        ("/Users", {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User",
+                                "urn:ietf:params:scim:schemas:core:2.0:Group"], "userName": "both"}),
+        ("/Groups", {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "displayName": "g"}),
+        ("/Groups", {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group",
+                                 "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"], "displayName": "g"}),
+    ])
+    def test_another_types_schema_is_400_invalid_value_and_nothing_is_written(self, make_client, endpoint, body):
+        for preset in ("default", "okta", "entra", "strict"):
+            api = make_client(policy=PolicySettings(preset))
+            detail = assert_scim_error(api.post(endpoint, body), 400, "invalidValue")["detail"]
+            assert "not a schema of" in detail and endpoint in detail
+            assert api.get(endpoint).json["totalResults"] == 0
+
+    def test_a_missing_schemas_is_tolerated_by_the_lenient_presets_and_refused_by_strict(self, make_client):
+        for preset in ("default", "okta", "entra"):
+            assert make_client(policy=PolicySettings(preset)).post("/Users", {"userName": "bare"}).status_code == 201
+        strict = make_client(policy=PolicySettings("strict"))
+        assert "'schemas' is required" in assert_scim_error(strict.post("/Users", {"userName": "bare"}),
+                                                            400, "invalidValue")["detail"]
