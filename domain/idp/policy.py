@@ -26,16 +26,18 @@ class Policy:
     unknown: str = IGNORE
     string_booleans: bool = True
     remove_value_list: bool = True
-    unmatched_filter: str = CREATE
+    unmatched_filter: str = NO_TARGET
     unknown_members: str = IGNORE_AND_REPORT
     patch_response: int = 200
 
 
 PRESETS: dict[str, Policy] = {
-    # Lenient where a real IdP needs it, strict where leniency could lose data.
+    # Lenient where a real IdP needs it, strict where leniency could lose data. A replace on a
+    # value-filter path that matches nothing is 400 noTarget (RFC 7644 §3.5.2.3 SHALL) except
+    # for Entra, whose attribute mappings send them for values the user does not have yet.
     "default": Policy(),
     "okta": Policy(),
-    "entra": Policy(),
+    "entra": Policy(unmatched_filter=CREATE),
     "strict": Policy(
         unknown=REJECT, string_booleans=False, remove_value_list=False, unmatched_filter=NO_TARGET,
         unknown_members=REJECT,

@@ -9,10 +9,17 @@ from typing import Any
 
 import pytest
 
+from app.settings import PolicySettings
 from tests.http.support import ENTERPRISE_URN, get_json, member_ids, raw, search
 
 ENTRA_CONTENT_TYPE = "application/scim+json"
 VALIDATOR_CONTENT_TYPE = "application/scim+json; charset=utf-8"
+
+
+@pytest.fixture
+def api(make_api):
+    """Entra's requests are served as an Entra deployment is: with the entra preset."""
+    return make_api(policy=PolicySettings("entra", unknown="ignore"))
 
 
 def entra(api, method: str, path: str, body: str, content_type: str = ENTRA_CONTENT_TYPE, **ids: str):

@@ -65,7 +65,9 @@ class TestErrorDetails:
          "every member needs a 'value' (the member's id)"),
     ])
     def test_the_detail_says_what_is_wrong(self, rtype, data, operation, error, detail):
-        policy = Policy(remove_value_list=False)  # for the members value list
+        # remove_value_list off for the members value list; create, so that a filter that
+        # describes no value says so (under noTarget every unmatched filter is the same error)
+        policy = Policy(remove_value_list=False, unmatched_filter="create")
         with pytest.raises(error) as caught:
             patch(rtype, data, operation, policy=policy)
         assert caught.value.detail == detail

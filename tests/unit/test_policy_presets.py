@@ -39,7 +39,8 @@ class TestPresets:
     def test_the_lenient_presets_take_every_deviation_a_real_idp_sends(self, name):
         policy = policy_for(name)
         assert policy.unknown == "ignore" and policy.string_booleans is True
-        assert policy.remove_value_list is True and policy.unmatched_filter == "create"
+        assert policy.remove_value_list is True
+        assert policy.unmatched_filter == ("create" if name == "entra" else "noTarget")  # RFC 7644 §3.5.2.3
         assert policy.unknown_members == "ignore-and-report" and policy.patch_response == 200
 
     def test_strict_takes_none(self):
@@ -119,14 +120,14 @@ class TestUnmatchedValueFilter:
 
     HOME = {"emails": [{"value": "h@example.com", "type": "home"}]}
 
-    @pytest.mark.parametrize("name", LENIENT)
-    def test_the_lenient_presets_create_the_value_the_filter_describes(self, name):
-        data = patch_user(policy_for(name), self.HOME, op("replace", WORK_ONLY, "w@example.com")).data
+    def test_the_entra_preset_creates_the_value_the_filter_describes(self):
+        data = patch_user(policy_for("entra"), self.HOME, op("replace", WORK_ONLY, "w@example.com")).data
         assert sorted((e["type"], e["value"]) for e in data["emails"]) == [
             ("home", "h@example.com"), ("work", "w@example.com")]
 
-    @pytest.mark.parametrize("policy", [policy_for("strict"), Policy(unmatched_filter="noTarget")],
-                             ids=["strict", "unmatched_filter-noTarget"])
+    @pytest.mark.parametrize("policy", [policy_for("strict"), policy_for("default"), policy_for("okta"),
+                                        Policy(unmatched_filter="noTarget")],
+                             ids=["strict", "default", "okta", "unmatched_filter-noTarget"])
     def test_no_target_policies_answer_no_target(self, policy):
         with pytest.raises(NoTarget):
             patch_user(policy, self.HOME, op("replace", WORK_ONLY, "w@example.com"))
