@@ -5,6 +5,7 @@ is random and kept as a SHA-256 digest; the HTTP protocol itself is the adapter'
 from __future__ import annotations
 
 import hmac
+import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -105,7 +106,9 @@ class OAuthClients:
         if bad or not redirect_uris:
             raise ValueError(f"redirect URIs must be https (or http://127.0.0.1, http://localhost): {bad or 'none'}")
         secret = new_secret()
-        client = OAuthClient(new_secret()[5:27], name, digest(secret), tuple(redirect_uris), self._clock.now())
+        # 128 random bits in hex: an id that no shell or argument parser misreads (base64 may
+        # begin with "-", which `oauth client remove ID` would take for an option)
+        client = OAuthClient(os.urandom(16).hex(), name, digest(secret), tuple(redirect_uris), self._clock.now())
         self._clients.add(client)
         return client, secret
 

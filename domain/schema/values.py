@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import math
+import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -51,11 +52,21 @@ def string(value: Any) -> str:
     raise BadValue("Not a valid string.")
 
 
+# xsd:dateTime as RFC 7643 §2.3.5 shows it: a date, a time and an offset (Z or ±hh:mm). A date
+# alone, a basic-format or week date, or no offset would never compare with the instants the
+# filters and sort keys use, so they are refused rather than stored and silently unmatched.
+_XSD_DATETIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})")
+
+
 def date_time(value: Any) -> str:
-    """An xsd:dateTime (RFC 7643 §2.3.5), kept as the client wrote it once it parses."""
+    """An xsd:dateTime (RFC 7643 §2.3.5) with a time and an offset, kept as the client wrote it."""
     text = string(value)
+    if not _XSD_DATETIME.fullmatch(text):
+        raise BadValue("Not a valid xsd:dateTime: expected a date, a time and an offset, "
+                       "e.g. 2024-06-01T08:30:00Z.")
     try:
-        datetime.fromisoformat(text)
+        # fromisoformat wants at most 6 fractional digits: a longer fraction is cut, not refused
+        datetime.fromisoformat(re.sub(r"(\.[0-9]{6})[0-9]+", r"\1", text).replace("Z", "+00:00"))
     except ValueError:
         raise BadValue("Not a valid xsd:dateTime.") from None
     return text

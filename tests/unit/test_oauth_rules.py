@@ -87,7 +87,7 @@ def test_each_client_gets_its_own_random_id_and_secret(w: World) -> None:
     w.clock.advance(ONE_US)
     second, second_secret = w.clients.add("a", [CB])
     assert first.id != second.id and first_secret != second_secret and first.id not in first_secret
-    assert re.fullmatch(r"[A-Za-z0-9_-]{22}", first.id) and w.clients.list() == [first, second]
+    assert re.fullmatch(r"[0-9a-f]{32}", first.id) and w.clients.list() == [first, second]
 
 
 @pytest.mark.parametrize("uris", [["http://evil.example/cb"], [CB, "http://evil.example/cb"], []])

@@ -10,7 +10,7 @@ import pytest
 from domain.errors import Mutability
 from domain.schema.attributes import IMMUTABLE, Attribute, ResourceType, Schema
 from domain.schema.rules import check_immutable
-from domain.schema.values import BadValue, binary, decimal
+from domain.schema.values import BadValue, binary, date_time, decimal
 
 BADGE = "urn:example:badge"
 
@@ -56,3 +56,23 @@ def test_unchanged_immutable_values_and_a_first_value_pass() -> None:
     before = {"serial": "s1", "label": "a", BADGE: {"number": 1}}
     check_immutable(device_type(), before, {"serial": "s1", "label": "b", BADGE: {"number": 1}})
     check_immutable(device_type(), {"label": "a"}, {"serial": "s1", BADGE: {"number": 1}})
+
+
+@pytest.mark.parametrize("text", [
+    "2024-06-01T08:30:00Z", "2024-06-01T08:30:00+02:00", "2024-06-01T08:30:00.5Z",
+    "2024-06-01T08:30:00.123456789-05:30", "1999-12-31T23:59:59+14:00",
+])
+def test_an_xsd_datetime_with_a_time_and_an_offset_is_kept_as_written(text: str) -> None:
+    assert date_time(text) == text
+
+
+@pytest.mark.parametrize("text", [
+    "2024-06-01", "20240601", "2024-W01-1", "2024-153", "2024-06-01T08:30:00", "2024-06-01 08:30:00Z",
+    "2024-06-01T08:30Z", "2024-06-01T08:30:00+0200", "2024-13-01T00:00:00Z", "2024-02-30T00:00:00Z",
+    "2024-06-01T24:00:01Z", "2024-06-01T08:30:00z", " 2024-06-01T08:30:00Z", "",
+])
+def test_anything_else_is_refused_as_it_would_never_match_a_filter_or_sort_right(text: str) -> None:
+    """RFC 7643 §2.3.5: a date alone, basic or week dates, a missing offset are not xsd:dateTime
+    as SCIM uses it; stored, they would compare as text against the instants filters use."""
+    with pytest.raises(BadValue, match="xsd:dateTime"):
+        date_time(text)

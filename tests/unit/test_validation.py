@@ -131,7 +131,9 @@ class TestTypes:
         ({THING: {"count": 1.5}}, f"{THING}.count: Not a valid integer."),
         ({THING: {"ratio": "1"}}, f"{THING}.ratio: Not a valid number."),
         ({THING: {"ratio": float("inf")}}, f"{THING}.ratio: Not a valid number."),
-        ({THING: {"seen": "yesterday"}}, f"{THING}.seen: Not a valid xsd:dateTime."),
+        ({THING: {"seen": "yesterday"}}, f"{THING}.seen: Not a valid xsd:dateTime: expected a date, a time and "
+                                         "an offset, e.g. 2024-06-01T08:30:00Z."),
+        ({THING: {"seen": "2024-02-30T00:00:00Z"}}, f"{THING}.seen: Not a valid xsd:dateTime."),
         ({THING: {"seen": 2024}}, f"{THING}.seen: Not a valid string."),
         ({THING: {"tags": ["a", None, 3]}}, f"{THING}.tags[1]: Not a valid string."),
         ({THING: {"box": {"size": "big"}}}, f"{THING}.box.size: Not a valid integer."),
