@@ -23,6 +23,7 @@ from domain.query.ast import (
 )
 from domain.query.paths import resolve, resolve_sub
 from domain.schema.attributes import BOOLEAN, COMPLEX, DATETIME, ResourceType
+from domain.schema.values import MAX_EXACT_INTEGER
 from domain.text import FORBIDDEN_CHARS
 
 _TOKEN = re.compile(
@@ -183,9 +184,11 @@ class _Parser:
         if tok.kind == "number":
             try:
                 number: int | float = json.loads(tok.text)
-                return number
             except ValueError:  # an integer of thousands of digits
                 raise self.fail("number out of range") from None
+            if isinstance(number, int) and abs(number) > MAX_EXACT_INTEGER:
+                raise self.fail(f"an integer beyond ±{MAX_EXACT_INTEGER} (what every store compares exactly)")
+            return number
         if tok.kind == "word" and tok.text.lower() in _KEYWORDS:
             return _KEYWORDS[tok.text.lower()]
         self.i -= 1

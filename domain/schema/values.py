@@ -27,9 +27,17 @@ def boolean(value: Any, strings: bool) -> bool:
     raise BadValue("Not a valid boolean.")
 
 
+# The integers every store compares exactly: SQLite compares JSON numbers as 64-bit floats
+# where PostgreSQL compares them as numerics, so past 2^53 the two would answer a filter apart.
+MAX_EXACT_INTEGER = 2**53 - 1
+
+
 def integer(value: Any) -> int:
-    """A JSON integer (RFC 7643 §2.3.4); a boolean is not one."""
+    """A JSON integer (RFC 7643 §2.3.4) within ±MAX_EXACT_INTEGER; a boolean is not one."""
     if isinstance(value, int) and not isinstance(value, bool):
+        if abs(value) > MAX_EXACT_INTEGER:
+            raise BadValue(f"Not an integer from -{MAX_EXACT_INTEGER} to {MAX_EXACT_INTEGER} "
+                           "(the range every store compares exactly).")
         return value
     raise BadValue("Not a valid integer.")
 

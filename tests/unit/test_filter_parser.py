@@ -144,3 +144,16 @@ def test_a_long_flat_chain_of_conditions_parses(joiner):
     expr = joiner.join(["id pr"] * 400)
     assert len(expr) <= 4096
     assert isinstance(p(expr), Or if joiner == " or " else And)
+
+
+@pytest.mark.parametrize("literal", ["9007199254740992", "-9007199254740992", "100000000000000000000", "-" + "9" * 500])
+def test_an_integer_beyond_what_every_store_compares_exactly_is_an_invalid_filter(literal: str) -> None:
+    """SQLite compares JSON numbers as 64-bit floats, PostgreSQL as numerics: past 2^53 their
+    answers would differ, so such a literal is refused on both."""
+    with pytest.raises(InvalidFilter, match="every store compares exactly"):
+        p(f"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber eq {literal}")
+
+
+def test_the_largest_exact_integers_are_accepted() -> None:
+    for literal in ("9007199254740991", "-9007199254740991"):
+        assert isinstance(p(f"userName eq {literal}"), Compare)

@@ -10,7 +10,7 @@ import pytest
 from domain.errors import Mutability
 from domain.schema.attributes import IMMUTABLE, Attribute, ResourceType, Schema
 from domain.schema.rules import check_immutable
-from domain.schema.values import BadValue, binary, date_time, decimal
+from domain.schema.values import BadValue, binary, date_time, decimal, integer
 
 BADGE = "urn:example:badge"
 
@@ -76,3 +76,13 @@ def test_anything_else_is_refused_as_it_would_never_match_a_filter_or_sort_right
     as SCIM uses it; stored, they would compare as text against the instants filters use."""
     with pytest.raises(BadValue, match="xsd:dateTime"):
         date_time(text)
+
+
+@pytest.mark.parametrize("value", [2**53, -(2**53), 10**20])
+def test_an_integer_beyond_what_every_store_compares_exactly_is_refused(value: int) -> None:
+    with pytest.raises(BadValue, match="the range every store compares exactly"):
+        integer(value)
+
+
+def test_the_largest_exact_integers_are_kept() -> None:
+    assert integer(2**53 - 1) == 2**53 - 1 and integer(-(2**53 - 1)) == -(2**53 - 1)
