@@ -22,9 +22,10 @@ from app.typed_yaml import ConfigError as ConfigError
 from app.typed_yaml import Loader, fail, rule
 from domain.idp.policy import PRESETS, Policy, policy_for
 from domain.schema import extensions
-from domain.schema.registry import Registry
+from domain.schema.registry import Registry, with_indexed_length
 
 MEMORY_URL = "memory://"
+MAX_INDEXED_LENGTH = 600  # x 4 bytes of UTF-8, under PostgreSQL's B-tree row limit
 T = TypeVar("T")
 
 
@@ -90,6 +91,8 @@ class ScimSettings:
     default_count: int = field(default=100, metadata=rule(minimum=1))
     max_results: int = field(default=1000, metadata=rule(minimum=1))
     max_members_per_request: int = field(default=10000, metadata=rule(minimum=1))
+    # characters of userName, externalId, displayName and emails.value (they are indexed)
+    max_indexed_length: int = field(default=512, metadata=rule(minimum=1))
     extensions: tuple[ExtensionSettings, ...] = ()
 
 
@@ -160,6 +163,9 @@ def check_settings(settings: Settings) -> None:
         check_credentials(scim.auth)
         if any(c.type == "oauth" for c in scim.auth):
             check_admin(settings.admin)
+    if scim.max_indexed_length > MAX_INDEXED_LENGTH:
+        fail("scim.max_indexed_length", f"at most {MAX_INDEXED_LENGTH}: 4 bytes a character must fit "
+             "PostgreSQL's index row limit (about 2700 bytes)")
     if scim.default_count > scim.max_results:
         fail("scim.default_count", f"must not exceed scim.max_results ({scim.max_results})")
     url = settings.database.url
@@ -192,5 +198,7 @@ def extension_schemas(settings: Settings) -> extensions.Extensions:
 
 
 def build_registry(settings: Settings) -> Registry:
-    """default_registry() with the configured extensions, honouring each one's `required` flag."""
-    return _extension_rules(extensions.extension_registry, settings)
+    """default_registry() with the configured extensions, honouring each one's `required` flag,
+    and scim.max_indexed_length on the indexed attributes."""
+    registry = _extension_rules(extensions.extension_registry, settings)
+    return with_indexed_length(registry, settings.scim.max_indexed_length)

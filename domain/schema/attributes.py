@@ -33,6 +33,9 @@ class Attribute:
     reference_types: tuple[str, ...] = ()
     sub_attributes: tuple[Attribute, ...] = ()
     description: str = ""
+    # characters a string value may have (None: no limit); indexed attributes have one, as an
+    # index row has a size limit (PostgreSQL's B-tree: about 2700 bytes)
+    max_length: int | None = None
     _index: dict[str, Attribute] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -26,7 +26,11 @@ ENTERPRISE_USER_SCHEMA = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:
 
 # Attributes common to every resource (RFC 7643 §3.1): handled outside the schema's own list.
 ID = Attribute("id", case_exact=True, mutability=READ_ONLY, returned=ALWAYS, uniqueness="server")
-EXTERNAL_ID = Attribute("externalId", case_exact=True)
+# The default length limit of the attributes the stores index (userName, externalId,
+# displayName, emails.value): 512 characters are at most 2048 bytes of UTF-8, under every
+# store's index row limit. scim.max_indexed_length sets it (registry.with_indexed_length).
+INDEXED_LENGTH = 512
+EXTERNAL_ID = Attribute("externalId", case_exact=True, max_length=INDEXED_LENGTH)
 META = Attribute(
     "meta",
     COMPLEX,
@@ -53,8 +57,8 @@ def _multi(name: str, *subs: Attribute, types: tuple[str, ...] = ()) -> Attribut
     return Attribute(name, COMPLEX, multi_valued=True, sub_attributes=subs + extra)
 
 
-def _value(kind: str = STRING, reference_types: tuple[str, ...] = ()) -> Attribute:
-    return Attribute("value", kind, reference_types=reference_types)
+def _value(kind: str = STRING, reference_types: tuple[str, ...] = (), max_length: int | None = None) -> Attribute:
+    return Attribute("value", kind, reference_types=reference_types, max_length=max_length)
 
 
 USER = Schema(
@@ -62,7 +66,7 @@ USER = Schema(
     "User",
     "User Account",
     (
-        Attribute("userName", required=True, uniqueness="server"),
+        Attribute("userName", required=True, uniqueness="server", max_length=INDEXED_LENGTH),
         Attribute(
             "name",
             COMPLEX,
@@ -71,7 +75,7 @@ USER = Schema(
                 for n in ("formatted", "familyName", "givenName", "middleName", "honorificPrefix", "honorificSuffix")
             ),
         ),
-        Attribute("displayName"),
+        Attribute("displayName", max_length=INDEXED_LENGTH),
         Attribute("nickName"),
         Attribute("profileUrl", REFERENCE, reference_types=("external",)),
         Attribute("title"),
@@ -81,7 +85,7 @@ USER = Schema(
         Attribute("timezone"),
         Attribute("active", BOOLEAN),
         Attribute("password", mutability=WRITE_ONLY, returned=NEVER, case_exact=True),
-        _multi("emails", _value(), types=("work", "home", "other")),
+        _multi("emails", _value(max_length=INDEXED_LENGTH), types=("work", "home", "other")),
         _multi("phoneNumbers", _value(), types=("work", "home", "mobile", "fax", "pager", "other")),
         _multi("ims", _value(), types=("aim", "gtalk", "icq", "xmpp", "msn", "skype", "qq", "yahoo")),
         _multi("photos", _value(REFERENCE, reference_types=("external",)), types=("photo", "thumbnail")),
@@ -136,7 +140,7 @@ GROUP = Schema(
     "Group",
     "Group",
     (
-        Attribute("displayName", required=True),
+        Attribute("displayName", required=True, max_length=INDEXED_LENGTH),
         Attribute(
             "members",
             COMPLEX,

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from domain.schema.attributes import ResourceType, Schema
+from domain.schema.attributes import Attribute, ResourceType, Schema
 from domain.schema.core import group_type, user_type
 
 
@@ -36,3 +36,18 @@ class Registry:
 
 def default_registry(user_extensions: tuple[Schema, ...] = (), group_extensions: tuple[Schema, ...] = ()) -> Registry:
     return Registry((user_type(user_extensions), group_type(group_extensions)))
+
+
+def with_indexed_length(registry: Registry, length: int) -> Registry:
+    """The registry with every length-limited (indexed) attribute limited to `length` characters."""
+
+    def attribute(a: Attribute) -> Attribute:
+        if a.max_length is None and not a.sub_attributes:
+            return a
+        return replace(a, max_length=None if a.max_length is None else length,
+                       sub_attributes=tuple(attribute(s) for s in a.sub_attributes), _index={})
+
+    def schema(s: Schema) -> Schema:
+        return replace(s, attributes=tuple(attribute(a) for a in s.attributes), _index={})
+
+    return Registry(tuple(replace(t, schema=schema(t.schema)) for t in registry.types))

@@ -128,10 +128,14 @@ def _single(attr: Attribute, value: Any, run: _Run, place: _Place) -> Any:
     if attr.type == COMPLEX:
         return _object(attr, value, run, place)
     try:
-        return scalar(attr.type, value, run.policy.string_booleans)
+        checked = scalar(attr.type, value, run.policy.string_booleans)
     except BadValue as err:
         run.fail(place, str(err))
         return None
+    if attr.max_length is not None and isinstance(checked, str) and len(checked) > attr.max_length:
+        run.fail(place, f"Longer than the {attr.max_length} characters allowed.")
+        return None
+    return checked
 
 
 def _one_primary(data: dict[str, Any], rtype: ResourceType) -> None:

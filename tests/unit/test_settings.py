@@ -155,6 +155,7 @@ def test_the_override_variables_are_derived_from_every_scalar_setting() -> None:
         "SCIM_DEFAULT_COUNT": "scim.default_count",
         "SCIM_MAX_RESULTS": "scim.max_results",
         "SCIM_MAX_MEMBERS_PER_REQUEST": "scim.max_members_per_request",
+        "SCIM_MAX_INDEXED_LENGTH": "scim.max_indexed_length",
         "SCIM_DATABASE_URL": "database.url",
         "SCIM_DATABASE_SEARCH_TIMEOUT_MS": "database.search_timeout_ms",
         "SCIM_DATABASE_SQLITE_MMAP_MB": "database.sqlite_mmap_mb",
