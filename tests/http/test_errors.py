@@ -182,6 +182,21 @@ class TestRoutingErrors:
     def test_an_unknown_route_under_the_base_path_is_a_404_scim_error(self, client, path):
         assert_scim_error(client.get(path), 404)
 
+    @pytest.mark.parametrize("path", ["/scim/v2//Users", "/scim/v2/Users//x", "//scim/v2/Users"])
+    def test_doubled_slashes_are_a_404_scim_error_not_a_redirect(self, client, path):
+        assert_scim_error(client.get(path), 404)
+
+    @pytest.mark.parametrize("accept", ["text/html", "application/xml", "text/*", "application/json;q=0",
+                                        "text/html, application/scim+json;q=0"])
+    @pytest.mark.parametrize("path", ["/Users", "/ServiceProviderConfig"])
+    def test_an_accept_header_that_admits_no_json_is_406(self, client, accept, path):
+        assert "Accept" in assert_scim_error(client.get(path, headers={"Accept": accept}), 406)["detail"]
+
+    @pytest.mark.parametrize("accept", [None, "application/scim+json", "application/json", "*/*", "application/*",
+                                        "text/html, application/json;q=0.1"])
+    def test_an_accept_header_that_admits_json_is_served(self, client, accept):
+        assert client.get("/Users", headers={"Accept": accept} if accept else {}).status_code == 200
+
     @pytest.mark.parametrize("method", ["GET", "POST", "PUT", "PATCH", "DELETE"])
     @pytest.mark.parametrize("path", ["/Bulk", "/Me"])
     def test_the_rfc_endpoints_not_built_yet_are_501_scim_errors(self, client, path, method):

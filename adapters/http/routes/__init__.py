@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, request
 
 from adapters.http import SCIM_PREFIX
 from adapters.http.auth import authenticate
 from adapters.http.errors import scim_error
 from adapters.http.routes import discovery, listing, resources
 from domain.schema.registry import Registry
+
+JSON_RESPONSES = ["application/scim+json", "application/json"]
 
 
 def _not_implemented(what: str) -> Callable[[], Response]:
@@ -20,9 +22,19 @@ def _not_implemented(what: str) -> Callable[[], Response]:
     return view
 
 
+def _acceptable() -> Response | None:
+    """406 when the request's Accept header admits no JSON (RFC 7644 §3.1, §8.1)."""
+    offered = request.accept_mimetypes
+    if offered and offered.best_match(JSON_RESPONSES) is None:
+        return scim_error(406, "the responses are application/scim+json (or application/json); "
+                               "the Accept header admits neither")
+    return None
+
+
 def blueprints(registry: Registry) -> list[Blueprint]:
     """The SCIM API of one app: resources and searches behind authentication, discovery open."""
     api = Blueprint("scim", __name__, url_prefix=SCIM_PREFIX)
+    api.before_request(_acceptable)
     api.before_request(authenticate)
     resources.register(api, registry)
     listing.register(api, registry)
@@ -30,5 +42,6 @@ def blueprints(registry: Registry) -> list[Blueprint]:
         api.add_url_rule(path, f"unimplemented_{path[1:].lower()}", _not_implemented(what),
                          methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
     open_ = Blueprint("scim_discovery", __name__, url_prefix=SCIM_PREFIX)
+    open_.before_request(_acceptable)
     discovery.register(open_)
     return [api, open_]

@@ -132,13 +132,15 @@ class ResourceId(BaseConverter):
     regex = "[^/\x00]+"
 
 
-def _install_converter(state: BlueprintSetupState) -> None:
+def _install_routing(state: BlueprintSetupState) -> None:
     state.app.url_map.converters["scim_id"] = ResourceId
+    # `//Users` is no route (a 404 SCIM error), not a 308 redirect with an HTML page
+    state.app.url_map.merge_slashes = False
 
 
 def register(bp: Blueprint, registry: Registry) -> None:
     """One collection and one item route per resource type of the registry."""
-    bp.record_once(_install_converter)
+    bp.record_once(_install_routing)
     for rtype in registry.types:
         bp.add_url_rule(rtype.endpoint, view_func=Collection.as_view(f"{rtype.name}_collection", rtype))
         bp.add_url_rule(f"{rtype.endpoint}/<scim_id:resource_id>", view_func=Item.as_view(f"{rtype.name}_item", rtype))
