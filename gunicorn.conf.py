@@ -15,6 +15,10 @@ preload_app = False
 # place that does.
 forwarded_allow_ips = ""
 accesslog = "-"
+# The longest request line gunicorn takes (its maximum; the default is 4094): a filter near the
+# parser's 4096-character limit, percent-encoded, fits when it is mostly ASCII. Longer ones are
+# gunicorn's plain 400 before the app; they belong in POST /Users/.search (README).
+limit_request_line = 8190
 # gunicorn >= 25 opens a control socket at one fixed path per user; two instances (a dev server and
 # the e2e tier) would take it from each other, and nothing here uses gunicornc. Older versions
 # ignore the name.
