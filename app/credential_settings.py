@@ -82,10 +82,14 @@ def with_named_secrets(creds: tuple[CredentialSettings, ...], env: Mapping[str, 
 
 
 def plain_password_keys(creds: Sequence[CredentialSettings], env: Mapping[str, str]) -> list[str]:
-    """The keys of passwords written in the config file itself (not from the environment)."""
-    from_env = {"SCIM_AUTH_PASSWORD"} & set(env) if len(creds) == 1 else set()
-    return [_prefix(creds, i) + ".password" for i, c in enumerate(creds) if c.password
-            and not from_env and not (c.name and env_prefix(c.name) + "PASSWORD" in env)]
+    """The keys of passwords written in the config file itself: set, and by no variable (the
+    only credential's SCIM_AUTH_PASSWORD, a named one's SCIM_AUTH_<NAME>_PASSWORD)."""
+    def variables(c: CredentialSettings) -> set[str]:
+        names = {"SCIM_AUTH_PASSWORD"} if len(creds) == 1 else set()
+        return names | ({env_prefix(c.name) + "PASSWORD"} if c.name else set())
+
+    return [_prefix(creds, i) + ".password" for i, c in enumerate(creds)
+            if c.password and not variables(c) & set(env)]
 
 
 def _prefix(creds: Sequence[CredentialSettings], i: int) -> str:

@@ -31,6 +31,10 @@ class InMemoryTokenStore:
             token_id = self._by_digest.get(token_digest)
             return None if token_id is None else self._by_id[token_id]
 
+    def by_id(self, token_id: str) -> Token | None:
+        with self._lock:
+            return self._by_id.get(token_id)
+
     def all(self) -> Sequence[Token]:
         with self._lock:
             return sorted(self._by_id.values(), key=lambda t: (t.created, t.id))

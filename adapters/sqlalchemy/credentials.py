@@ -46,6 +46,11 @@ class SqlTokenStore:
             rows = _BY_DIGEST.rows(conn, {"b_digest": token_digest})
         return _token(rows[0]) if rows else None
 
+    def by_id(self, token_id: str) -> Token | None:
+        with self._read.connect() as conn:
+            row = conn.execute(select(*_COLUMNS).where(tokens.c.id == token_id)).first()
+        return None if row is None else _token(row)
+
     def all(self) -> Sequence[Token]:
         with self._read.connect() as conn:
             rows = conn.execute(select(*_COLUMNS).order_by(tokens.c.created, tokens.c.id)).all()

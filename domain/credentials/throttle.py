@@ -44,9 +44,7 @@ class Throttle:
             return None
         now = self._clock.now()
         found = self._counter.failures(address, now, self._rules.window)
-        if found is None or found[0] <= self._rules.max_failures:
-            return None
-        return max(1, math.ceil((found[1] + self._rules.window - now).total_seconds()))
+        return None if found is None else self._wait(*found, now)
 
     def failed(self, address: str) -> int | None:
         """Record a refused request from `address`. Returns the seconds to wait (for Retry-After)
@@ -54,8 +52,10 @@ class Throttle:
         if self._rules.max_failures <= 0:
             return None
         now = self._clock.now()
-        count, started = self._counter.count_failure(address, now, self._rules.window)
+        return self._wait(*self._counter.count_failure(address, now, self._rules.window), now)
+
+    def _wait(self, count: int, started: datetime, now: datetime) -> int | None:
+        """Past the limit, the whole seconds left of the window (at least 1), else None."""
         if count <= self._rules.max_failures:
             return None
-        left = (started + self._rules.window - now).total_seconds()
-        return max(1, math.ceil(left))
+        return max(1, math.ceil((started + self._rules.window - now).total_seconds()))

@@ -87,6 +87,10 @@ class TokenStore(Protocol):
         """The token with this digest (revoked and expired ones too), by one indexed lookup."""
         ...
 
+    def by_id(self, token_id: str) -> Token | None:
+        """The token with this id, by its primary key."""
+        ...
+
     def all(self) -> Sequence[Token]:
         """Every token, oldest first (for an admin's listing, never a request path)."""
         ...
@@ -145,7 +149,8 @@ class Tokens:
         now = self._clock.now()
         if not self._store.revoke(token_id, now):
             raise NotFound(f"no live token with id {token_id}")
-        token = next(t for t in self._store.all() if t.id == token_id)
+        token = self._store.by_id(token_id)
+        assert token is not None  # it was just revoked
         if token.kind == REFRESH and token.family is not None:
             self._store.revoke_where(now, family=token.family)
         return token

@@ -115,6 +115,8 @@ def test_revoke_marks_one_live_token_once(store: TokenStore) -> None:
     assert store.revoke("tok-1", at(100)) is True
     assert store.revoke("tok-1", at(200)) is False  # revoked already: its time is kept
     assert store.revoke("no-such-id", at(200)) is False
+    revoked = store.by_id("tok-1")
+    assert revoked is not None and revoked.revoked == at(100) and store.by_id("no-such-id") is None
     tokens = by_id(store)
     assert tokens["tok-1"] == replace(token(1), revoked=at(100))
     assert tokens["tok-2"] == token(2)
