@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import Engine, select, text
 
 from adapters.memory.store import InMemoryTransactions
 from adapters.sqlalchemy.engine import make_engine
@@ -129,6 +129,18 @@ def sql_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
+
+
+@pytest.fixture
+def engine(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine | None]:
+    """None for the memory backend; else an engine on an empty, migrated database (for the
+    stores that take an engine, not a unit of work: credentials, OAuth)."""
+    if backend == "memory":
+        yield None
+        return
+    sql = make_engine(fresh_url(backend, request, tmp_path))
+    yield sql
+    sql.dispose()
 
 
 @pytest.fixture

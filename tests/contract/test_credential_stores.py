@@ -8,7 +8,6 @@ unique digest index."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -25,23 +24,12 @@ from adapters.sqlalchemy.engine import make_engine
 from adapters.sqlalchemy.tables import auth_failures
 from domain.credentials.throttle import FailureCounter
 from domain.credentials.tokens import Token, Tokens, TokenStore, digest
-from tests.contract.conftest import SQL_BACKENDS, at, fresh_url
+from tests.contract.conftest import SQL_BACKENDS, at
 
 WINDOW = timedelta(minutes=5)
 A, B = "198.51.100.7", "203.0.113.9"
 PLUS_TWO = timezone(timedelta(hours=2))
 THREADS, PER_THREAD = 4, 25
-
-
-@pytest.fixture
-def engine(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine | None]:
-    """None for the memory backend; else an engine on an empty, migrated database."""
-    if backend == "memory":
-        yield None
-        return
-    sql = make_engine(fresh_url(backend, request, tmp_path))
-    yield sql
-    sql.dispose()
 
 
 @pytest.fixture

@@ -7,39 +7,22 @@ guess when given neither or both."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import timedelta, timezone
-from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from adapters.memory.credentials import InMemoryTokenStore
 from adapters.memory.oauth import InMemoryClientStore, InMemoryCodeStore
 from adapters.sqlalchemy.credentials import SqlTokenStore
-from adapters.sqlalchemy.engine import make_engine
 from adapters.sqlalchemy.oauth import SqlClientStore, SqlCodeStore
 from domain.credentials.oauth import AuthorizationCode, ClientStore, CodeStore, OAuthClient
 from domain.credentials.tokens import ACCESS, BEARER, REFRESH, Token, TokenStore, digest
-from tests.contract.conftest import at, fresh_url
+from tests.contract.conftest import at
 
 PLUS_TWO = timezone(timedelta(hours=2))
 CB = "https://idp.example.com/oauth/callback"
-
-
-@pytest.fixture
-def engine(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine | None]:
-    """None for the memory backend; else an engine on an empty, migrated database."""
-    if backend == "memory":
-        yield None
-        return
-    sql = make_engine(fresh_url(backend, request, tmp_path))
-    if backend == "postgresql":  # fresh_url empties the other tables, not these
-        with sql.begin() as conn:
-            conn.execute(text("TRUNCATE oauth_clients, oauth_codes"))
-    yield sql
-    sql.dispose()
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from tests.conftest import Client, make_settings
 
 # The credential tests' deployments (SQLite and PostgreSQL), as fixtures of this directory.
 from tests.http.credentials import auth_template, database, deploy  # noqa: F401
+from tests.http.oauth_support import oauth_fixture  # noqa: F401  (the OAuth deployments: `oauth`)
 
 BACKENDS = ("memory", "sqlite")
 

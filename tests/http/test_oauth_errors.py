@@ -25,7 +25,6 @@ from tests.http.oauth_support import (
     assert_oauth_error,
     assert_token_refused,
     hidden_fields,
-    oauth_fixture,  # noqa: F401  (the `oauth` fixture)
     query_of,
 )
 

@@ -18,14 +18,6 @@ from app.settings import ConfigError
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No SCIM_* from the developer's shell; monkeypatch restores SCIM_CONFIG, which main() sets."""
-    for name in [n for n in os.environ if n.startswith("SCIM_")]:
-        monkeypatch.delenv(name)
-    monkeypatch.delenv("SCIM_CONFIG", raising=False)
-
-
 @pytest.fixture
 def config(tmp_path: Path):
     def _write(url: str = "memory://", **auth: str) -> str:

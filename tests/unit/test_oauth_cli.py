@@ -6,7 +6,6 @@ redirect URI, an unknown client, no oauth credential, memory://) exits 1 saying 
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -32,14 +31,6 @@ CB, LOCAL = "https://idp.example.com/oauth/callback", "http://127.0.0.1:8080/cb"
 Run = Callable[..., tuple[int, str, str]]
 
 
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No SCIM_* from the developer's shell; monkeypatch restores SCIM_CONFIG, which main() sets."""
-    for name in [n for n in os.environ if n.startswith("SCIM_")]:
-        monkeypatch.delenv(name)
-    monkeypatch.delenv("SCIM_CONFIG", raising=False)
-
-
 @pytest.fixture
 def write_config(tmp_path: Path) -> Callable[..., str]:
     def write(url: str, auth: list[dict[str, Any]] | None = None) -> str:
@@ -61,16 +52,6 @@ def config(write_config: Callable[..., str], db_url: str, capsys: pytest.Capture
     assert cli.main(["--config", path, "db", "upgrade"]) == 0
     capsys.readouterr()
     return path
-
-
-@pytest.fixture
-def run(capsys: pytest.CaptureFixture[str]) -> Run:
-    def _run(path: str, *argv: str) -> tuple[int, str, str]:
-        status = cli.main(["--config", path, *argv])
-        captured = capsys.readouterr()
-        return status, captured.out, captured.err
-
-    return _run
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 import getpass
 import hashlib
 import io
-import os
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -30,14 +29,6 @@ AUTH = [
     {"name": "admin", "type": "basic", "username": "admin", "password": "basic-pw-123"},
 ]
 Run = Callable[..., tuple[int, str, str]]
-
-
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No SCIM_* from the developer's shell; monkeypatch restores SCIM_CONFIG, which main() sets."""
-    for name in [n for n in os.environ if n.startswith("SCIM_")]:
-        monkeypatch.delenv(name)
-    monkeypatch.delenv("SCIM_CONFIG", raising=False)
 
 
 @pytest.fixture
@@ -65,16 +56,6 @@ def config(unmigrated: str, capsys: pytest.CaptureFixture[str]) -> str:
     assert cli.main(["--config", unmigrated, "db", "upgrade"]) == 0
     capsys.readouterr()
     return unmigrated
-
-
-@pytest.fixture
-def run(capsys: pytest.CaptureFixture[str]) -> Run:
-    def _run(path: str, *argv: str) -> tuple[int, str, str]:
-        status = cli.main(["--config", path, *argv])
-        captured = capsys.readouterr()
-        return status, captured.out, captured.err
-
-    return _run
 
 
 def create(run: Run, path: str, *argv: str) -> str:
