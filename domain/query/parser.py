@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from domain.errors import InvalidFilter, InvalidPath
+from domain.limits import DEFAULT_LIMITS, Limits
 from domain.query.ast import (
     COMPARE_OPS,
     And,
@@ -36,8 +37,6 @@ _TOKEN = re.compile(
     re.VERBOSE,
 )
 _KEYWORDS = {"true": True, "false": False, "null": None}
-MAX_FILTER_LENGTH = 4096
-MAX_NESTING = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,8 +61,9 @@ def _tokens(text: str) -> list[_Tok]:
 
 
 class _Parser:
-    def __init__(self, rtype: ResourceType, text: str) -> None:
+    def __init__(self, rtype: ResourceType, text: str, limits: Limits = DEFAULT_LIMITS) -> None:
         self.rtype, self.text, self.toks, self.i, self.depth = rtype, text, _tokens(text), 0, 0
+        self.limits = limits
 
     def fail(self, what: str) -> InvalidFilter:
         tok = self.toks[self.i] if self.i < len(self.toks) else None
@@ -122,8 +122,8 @@ class _Parser:
     def group(self, parent: AttrPath | None) -> Expr:
         self.expect("(")
         self.depth += 1
-        if self.depth > MAX_NESTING:
-            raise self.fail(f"more than {MAX_NESTING} nested parentheses")
+        if self.depth > self.limits.filter_depth:
+            raise self.fail(self.limits.exceeded("filter_depth", "too many nested parentheses"))
         expr = self.or_(parent)
         self.expect(")")
         self.depth -= 1
@@ -215,11 +215,11 @@ def check_comparable(path: AttrPath, op: str, value: Literal) -> None:
             pass  # not a dateTime: matches nothing, as in every store
 
 
-def parse_filter(rtype: ResourceType, text: str) -> Expr:
+def parse_filter(rtype: ResourceType, text: str, limits: Limits = DEFAULT_LIMITS) -> Expr:
     """Parse a filter for a resource type. Raises InvalidFilter with a pointer to the problem."""
-    if len(text) > MAX_FILTER_LENGTH:
-        raise InvalidFilter(f"filter longer than {MAX_FILTER_LENGTH} characters")
-    return _Parser(rtype, text).parse()
+    if len(text) > limits.filter_length:
+        raise InvalidFilter(limits.exceeded("filter_length", f"a filter of {len(text)} characters"))
+    return _Parser(rtype, text, limits).parse()
 
 
 @dataclass(frozen=True)

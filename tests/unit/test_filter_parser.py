@@ -3,6 +3,7 @@
 import pytest
 
 from domain.errors import InvalidFilter
+from domain.limits import Limits
 from domain.query.ast import And, Compare, Not, Or, Present, ValueFilter
 from domain.query.parser import parse_filter
 from domain.schema.registry import default_registry
@@ -126,9 +127,20 @@ def test_a_user_attribute_is_not_a_group_attribute():
         p('userName eq "x"', REG.group)
 
 
-def test_a_filter_longer_than_the_limit_is_invalid():
-    with pytest.raises(InvalidFilter, match="longer"):
+def test_a_filter_longer_than_the_limit_is_invalid_and_the_detail_names_the_limit():
+    with pytest.raises(InvalidFilter, match=r"7596 characters: at most 4096 \(scim.limits.filter_length\)"):
         p(" or ".join(['userName eq "x"'] * 400))
+
+
+def test_the_filter_limits_are_the_callers():
+    text = " or ".join(['userName eq "x"'] * 4)
+    with pytest.raises(InvalidFilter, match="filter_length"):
+        parse_filter(REG.user, text, Limits(filter_length=len(text) - 1))
+    assert parse_filter(REG.user, text, Limits(filter_length=len(text)))
+    nested = '((userName eq "x"))'
+    with pytest.raises(InvalidFilter, match=r"at most 1 \(scim.limits.filter_depth\)"):
+        parse_filter(REG.user, nested, Limits(filter_depth=1))
+    assert parse_filter(REG.user, nested, Limits(filter_depth=2))
 
 
 @pytest.mark.parametrize(("opener", "depth"), [("(", 600), ("not (", 400)])
