@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import TypeVar
 
 # ConfigError is re-exported: callers catch it as app.settings.ConfigError.
@@ -21,6 +21,7 @@ from app.credential_settings import (
 from app.typed_yaml import ConfigError as ConfigError
 from app.typed_yaml import Loader, fail, rule
 from domain.idp.policy import PRESETS, Policy, policy_for
+from domain.limits import DEFAULT_LIMITS, Limits
 from domain.schema import extensions
 from domain.schema.registry import Registry, with_indexed_length
 
@@ -83,6 +84,23 @@ class ExtensionSettings:
 
 
 @dataclass(frozen=True)
+class LimitsSettings:
+    """scim.limits: domain.limits.Limits as config keys (the defaults are the domain's)."""
+
+    filter_length: int = field(default=DEFAULT_LIMITS.filter_length, metadata=rule(minimum=1))
+    filter_depth: int = field(default=DEFAULT_LIMITS.filter_depth, metadata=rule(minimum=1))
+    json_depth: int = field(default=DEFAULT_LIMITS.json_depth, metadata=rule(minimum=2))
+    attributes: int = field(default=DEFAULT_LIMITS.attributes, metadata=rule(minimum=1))
+    multi_valued: int = field(default=DEFAULT_LIMITS.multi_valued, metadata=rule(minimum=1))
+    string_length: int = field(default=DEFAULT_LIMITS.string_length, metadata=rule(minimum=1))
+    patch_operations: int = field(default=DEFAULT_LIMITS.patch_operations, metadata=rule(minimum=1))
+    attribute_list: int = field(default=DEFAULT_LIMITS.attribute_list, metadata=rule(minimum=1))
+
+    def domain(self) -> Limits:
+        return Limits(**{f.name: getattr(self, f.name) for f in fields(self)})
+
+
+@dataclass(frozen=True)
 class ScimSettings:
     enabled: bool = True
     auth: tuple[CredentialSettings, ...] = field(default=(CredentialSettings(),), metadata=rule(single=True))
@@ -93,6 +111,7 @@ class ScimSettings:
     max_members_per_request: int = field(default=10000, metadata=rule(minimum=1))
     # characters of userName, externalId, displayName and emails.value (they are indexed)
     max_indexed_length: int = field(default=512, metadata=rule(minimum=1))
+    limits: LimitsSettings = LimitsSettings()
     extensions: tuple[ExtensionSettings, ...] = ()
 
 
@@ -123,6 +142,8 @@ class ServerSettings:
     trusted_proxies: int = field(default=0, metadata=rule(minimum=0))
     secret_key: str | None = field(default=None, repr=False)
     max_body_bytes: int = field(default=1048576, metadata=rule(minimum=1))
+    # where the OpenAPI 3.1 description of the HTTP API is served (open, like discovery); "" for nowhere
+    openapi_path: str = "/openapi.json"
 
 
 @dataclass(frozen=True)
@@ -172,6 +193,8 @@ def check_settings(settings: Settings) -> None:
     if url != MEMORY_URL and not re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", url):
         # The value is not echoed: a database URL may carry a password.
         fail("database.url", "expected a URL like sqlite:///scim.db, postgresql+psycopg://... or memory://")
+    if not re.fullmatch(r"(/[A-Za-z0-9._~-]+)*", settings.server.openapi_path):
+        fail("server.openapi_path", "expected a path like /openapi.json (or \"\" to serve none)")
     if settings.server.secret_key is not None and len(settings.server.secret_key) < 16:
         fail("server.secret_key", "must be at least 16 characters")
     extension_schemas(settings)
