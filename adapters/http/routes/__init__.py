@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from dependency_injector.wiring import Provide, inject
 from flask import Blueprint, Response, request
 
-from adapters.http import SCIM_PREFIX
+from adapters.http import SCIM_PREFIX, openapi
 from adapters.http.auth import authenticate
+from adapters.http.dependencies import HttpDependencies
 from adapters.http.errors import scim_error
+from adapters.http.responses import base_url
 from adapters.http.routes import discovery, listing, resources
+from domain.capabilities import Capabilities
 from domain.schema.registry import Registry
 
 JSON_RESPONSES = ["application/scim+json", "application/json"]
@@ -31,8 +35,18 @@ def _acceptable() -> Response | None:
     return None
 
 
-def blueprints(registry: Registry) -> list[Blueprint]:
-    """The SCIM API of one app: resources and searches behind authentication, discovery open."""
+@inject
+def _openapi(registry: Registry = Provide[HttpDependencies.registry],
+             caps: Capabilities = Provide[HttpDependencies.capabilities]) -> Response:
+    """The OpenAPI 3.1 description (adapters/http/openapi), for the URL the client sees."""
+    own = request.url_rule.rule if request.url_rule else request.path
+    origin = base_url().removesuffix(SCIM_PREFIX)
+    return Response(openapi.serialized(registry, caps.auth_schemes, own, origin), mimetype="application/json")
+
+
+def blueprints(registry: Registry, openapi_path: str = "") -> list[Blueprint]:
+    """The SCIM API of one app: resources and searches behind authentication, discovery open,
+    and the OpenAPI description at `openapi_path` (open; "" for none)."""
     api = Blueprint("scim", __name__, url_prefix=SCIM_PREFIX)
     api.before_request(_acceptable)
     api.before_request(authenticate)
@@ -44,4 +58,8 @@ def blueprints(registry: Registry) -> list[Blueprint]:
     open_ = Blueprint("scim_discovery", __name__, url_prefix=SCIM_PREFIX)
     open_.before_request(_acceptable)
     discovery.register(open_)
-    return [api, open_]
+    if not openapi_path:
+        return [api, open_]
+    description = Blueprint("openapi", __name__)
+    description.add_url_rule(openapi_path, "openapi", _openapi, methods=["GET"])
+    return [api, open_, description]
