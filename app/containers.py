@@ -123,7 +123,7 @@ def profiles_of(s: Settings, default: Policy,
     built = {default: Profile(default, operations_for(policy=default))}
     by_principal = {}
     for cred in s.scim.auth:
-        policy = default if cred.policy is None else policy_for(cred.policy)
+        policy = default if cred.policy is None else policy_for(cred.policy, limits=default.limits)
         if policy not in built:
             built[policy] = Profile(policy, operations_for(policy=policy))
         by_principal[cred.principal] = built[policy]
@@ -166,7 +166,9 @@ class Container(containers.DeclarativeContainer):
     )
 
     # Rules read from the settings once.
-    policy = providers.ThreadSafeSingleton(settings.provided.scim.policy.effective.call())
+    policy = providers.ThreadSafeSingleton(
+        settings.provided.scim.policy.effective.call(settings.provided.scim.limits.domain.call())
+    )
     paging = providers.ThreadSafeSingleton(
         Paging, settings.provided.scim.default_count, settings.provided.scim.max_results
     )

@@ -43,9 +43,9 @@ class PolicySettings:
     unknown_members: str | None = field(default=None, metadata=rule(choices=("reject", "ignore-and-report")))
     patch_response: int | None = field(default=None, metadata=rule(choices=(200, 204)))
 
-    def effective(self) -> Policy:
+    def effective(self, limits: Limits = DEFAULT_LIMITS) -> Policy:
         return policy_for(
-            self.preset, unknown=self.unknown, string_booleans=self.string_booleans,
+            self.preset, limits=limits, unknown=self.unknown, string_booleans=self.string_booleans,
             remove_value_list=self.remove_value_list, unmatched_filter=self.unmatched_filter,
             unknown_members=self.unknown_members, patch_response=self.patch_response,
         )
@@ -193,7 +193,8 @@ def check_settings(settings: Settings) -> None:
     if url != MEMORY_URL and not re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", url):
         # The value is not echoed: a database URL may carry a password.
         fail("database.url", "expected a URL like sqlite:///scim.db, postgresql+psycopg://... or memory://")
-    if not re.fullmatch(r"(/[A-Za-z0-9._~-]+)*", settings.server.openapi_path):
+    openapi = settings.server.openapi_path
+    if not re.fullmatch(r"(/[A-Za-z0-9._~-]+)*", openapi) or {".", ".."} & set(openapi.split("/")):
         fail("server.openapi_path", "expected a path like /openapi.json (or \"\" to serve none)")
     if settings.server.secret_key is not None and len(settings.server.secret_key) < 16:
         fail("server.secret_key", "must be at least 16 characters")

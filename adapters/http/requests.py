@@ -13,6 +13,8 @@ from flask import request
 from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
 
 from domain.errors import InvalidSyntax, InvalidValue, PreconditionFailed
+from domain.idp.policy import Policy
+from domain.limits import Limits
 from domain.query.projection import Projection, projection
 from domain.schema.attributes import ResourceType
 from domain.text import FORBIDDEN_CHARS
@@ -25,24 +27,26 @@ def _reject_constant(name: str) -> Any:
     raise InvalidSyntax(f"{name} is not valid JSON")
 
 
-def _check_strings(value: Any) -> None:
-    """Walk the document iteratively (no recursion limit to hit) and reject bad characters."""
-    stack = [value]
+def _check_document(value: Any, limits: Limits) -> None:
+    """Walk the document iteratively (no recursion limit to hit): strings without characters no
+    store can hold, objects and arrays nested at most limits.json_depth deep."""
+    stack = [(value, 1)]
     while stack:
-        item = stack.pop()
+        item, depth = stack.pop()
         if isinstance(item, str):
             bad = FORBIDDEN_CHARS.search(item)
             if bad:
                 raise InvalidValue(f"string contains a forbidden character U+{ord(bad.group()):04X}")
-        elif isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
+        elif isinstance(item, dict | list):
+            if depth > limits.json_depth:
+                raise InvalidSyntax(limits.exceeded("json_depth", "objects and arrays nested too deeply"))
+            children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
 
 
-def json_body() -> Any:
-    """The request body as JSON: 415 unless it is (SCIM) JSON, 400 invalidSyntax if malformed."""
+def json_body(limits: Limits) -> Any:
+    """The request body as JSON: 415 unless it is (SCIM) JSON, 400 invalidSyntax if malformed
+    or nested deeper than `limits` allow."""
     mimetype = request.mimetype
     if mimetype and mimetype not in JSON_TYPES and not mimetype.endswith("+json"):
         raise UnsupportedMediaType(f"Content-Type must be application/scim+json, not {mimetype}")
@@ -69,12 +73,12 @@ def json_body() -> Any:
         raise InvalidSyntax("the JSON document is nested too deeply") from None
     except ValueError as err:  # e.g. an integer of thousands of digits
         raise InvalidValue(f"unacceptable JSON value: {str(err)[:80]}") from None
-    _check_strings(value)
+    _check_document(value, limits)
     return value
 
 
-def json_object() -> dict[str, Any]:
-    value = json_body()
+def json_object(limits: Limits) -> dict[str, Any]:
+    value = json_body(limits)
     if not isinstance(value, dict):
         raise InvalidSyntax("the request body must be a JSON object")
     return value
@@ -133,9 +137,10 @@ class Params:
         except ValueError:
             raise InvalidValue(f"'{name}' must be an integer, got '{str(value)[:40]}'") from None
 
-    def projection(self, rtype: ResourceType, unknown: str) -> Projection:
+    def projection(self, rtype: ResourceType, policy: Policy) -> Projection:
         """attributes / excludedAttributes (RFC 7644 §3.4.2.5, §3.9)."""
-        return projection(rtype, self.text("attributes"), self.text("excludedAttributes"), unknown)
+        return projection(rtype, self.text("attributes"), self.text("excludedAttributes"), policy.unknown,
+                          policy.limits)
 
 
 def url_params() -> Params:

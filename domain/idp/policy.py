@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+from domain.limits import DEFAULT_LIMITS, Limits
+
 IGNORE, REJECT = "ignore", "reject"
 CREATE, NO_TARGET = "create", "noTarget"
 IGNORE_AND_REPORT = "ignore-and-report"
@@ -21,7 +23,8 @@ class Policy:
     that matches nothing creates the value (Entra) or is 400 noTarget. `unknown_members`: an
     unknown member id in a PATCH add is rejected (400 naming it, nothing applied) or ignored and
     logged (Okta drops a whole group push on a 400). `patch_response`: 200 with the resource, or
-    204 with no body."""
+    204 with no body. `limits`: how much one request may carry (domain.limits; scim.limits, the
+    same for every credential)."""
 
     unknown: str = IGNORE
     string_booleans: bool = True
@@ -29,6 +32,7 @@ class Policy:
     unmatched_filter: str = NO_TARGET
     unknown_members: str = IGNORE_AND_REPORT
     patch_response: int = 200
+    limits: Limits = DEFAULT_LIMITS
 
 
 PRESETS: dict[str, Policy] = {

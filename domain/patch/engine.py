@@ -59,6 +59,9 @@ class PatchEngine:
         self.rtype, self.policy = rtype, policy or Policy()
 
     def apply(self, resource_id: str, data: dict[str, Any], ops: list[PatchOp]) -> PatchResult:
+        limits = self.policy.limits
+        if len(ops) > limits.patch_operations:
+            raise InvalidValue(limits.exceeded("patch_operations", f"{len(ops)} operations in one PATCH"))
         result = PatchResult(copy.deepcopy(data))
         for op in ops:
             name = op.op.lower() if isinstance(op.op, str) else ""

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from domain.errors import InvalidPath, InvalidValue
+from domain.limits import DEFAULT_LIMITS, Limits
 from domain.query.ast import AttrPath
 from domain.query.paths import resolve
 from domain.schema.attributes import ALWAYS, NEVER, REQUEST, Attribute, ResourceType
@@ -47,10 +48,14 @@ class Projection:
 EVERYTHING = Projection()
 
 
-def _names(rtype: ResourceType, text: str | None, policy_unknown: str) -> tuple[set[Name], set[str]]:
+def _names(rtype: ResourceType, text: str | None, policy_unknown: str,
+           limits: Limits) -> tuple[set[Name], set[str]]:
     names: set[Name] = set()
     extensions: set[str] = set()
-    for raw in (text or "").split(","):
+    items = (text or "").split(",")
+    if len(items) > limits.attribute_list:
+        raise InvalidValue(limits.exceeded("attribute_list", f"{len(items)} names in attributes/excludedAttributes"))
+    for raw in items:
         item = raw.strip()
         if not item:
             continue
@@ -69,10 +74,10 @@ def _names(rtype: ResourceType, text: str | None, policy_unknown: str) -> tuple[
 
 
 def projection(rtype: ResourceType, attributes: str | None, excluded: str | None,
-               policy_unknown: str = "ignore") -> Projection:
+               policy_unknown: str = "ignore", limits: Limits = DEFAULT_LIMITS) -> Projection:
     """Build a projection from the query parameters (comma-separated attribute names)."""
-    include, whole = _names(rtype, attributes, policy_unknown)
-    exclude, excluded_whole = _names(rtype, excluded, policy_unknown)
+    include, whole = _names(rtype, attributes, policy_unknown, limits)
+    exclude, excluded_whole = _names(rtype, excluded, policy_unknown, limits)
     if attributes and (include or whole):
         if rtype.schema.id in whole:  # the core schema named as a whole: all of its attributes
             include |= {(rtype.schema.id, a.name, None) for a in rtype.schema.attributes}

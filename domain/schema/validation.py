@@ -9,6 +9,7 @@ from typing import Any
 
 from domain.errors import InvalidValue
 from domain.idp.policy import REJECT, Policy
+from domain.limits import Limits
 from domain.schema.attributes import COMPLEX, READ_ONLY, Attribute, ResourceType
 from domain.schema.core import COMMON_ATTRIBUTES
 from domain.schema.values import BadValue, elements, scalar
@@ -16,6 +17,8 @@ from domain.schema.values import BadValue, elements, scalar
 log = logging.getLogger(__name__)
 # Returned as checked, never pruned: an empty `members` list is a request to clear the group.
 UNPRUNED = frozenset({"members"})
+# Counted by the member-change cap (scim.max_members_per_request, 413), not by the limits here.
+CAPPED_ELSEWHERE = frozenset({"members"})
 
 
 def conform(rtype: ResourceType, data: dict[str, Any], policy: Policy) -> dict[str, Any]:
@@ -29,8 +32,10 @@ def conform(rtype: ResourceType, data: dict[str, Any], policy: Policy) -> dict[s
     first (§2.4); empty objects and lists are unassigned and dropped (§2.5). Extension
     attributes are objects under their schema URN (§3.3); `id`, `externalId` and `meta` are
     the common attributes (§3.1): `id` and `meta`, readOnly, are dropped. `password` and
-    `members` stay in the result for the caller to take out."""
-    run = _Run(policy)
+    `members` stay in the result for the caller to take out. Past `policy.limits` (attributes
+    at every level, values of a multi-valued attribute but members, characters of a string)
+    InvalidValue names the limit at once."""
+    run = _Run(policy, policy.limits)
     out = _object(_root(rtype), data, run, _Place())
     if run.errors or out is None:
         raise InvalidValue("; ".join(run.errors))
@@ -71,10 +76,18 @@ def _dotted(prefix: str, name: str) -> str:
 
 @dataclass
 class _Run:
-    """One conform call: the policy, and the problems found so far."""
+    """One conform call: the policy and its limits, the problems found so far, and how many
+    attributes were given so far (at every level, unknown ones included)."""
 
     policy: Policy
+    limits: Limits
     errors: list[str] = field(default_factory=list)
+    attributes: int = 0
+
+    def count(self, value: dict[str, Any]) -> None:
+        self.attributes += len(value)
+        if self.attributes > self.limits.attributes:
+            raise InvalidValue(self.limits.exceeded("attributes", "too many attributes in one resource"))
 
     def fail(self, place: _Place, message: str) -> None:
         self.errors.append(f"{place.path}: {message}" if place.path else message)
@@ -95,6 +108,8 @@ def _object(attr: Attribute, value: Any, run: _Run, place: _Place) -> dict[str, 
 def _given(attr: Attribute, value: dict[str, Any], run: _Run, place: _Place) -> dict[str, Any] | None:
     """The values given for `attr`'s sub-attributes under their canonical names (RFC 7643 §2.1),
     without nulls and readOnly ones; None after an unknown (if rejected) or repeated name."""
+    if place.where not in CAPPED_ELSEWHERE:
+        run.count(value)
     given: dict[str, Any] = {}
     for key, item in value.items():
         sub = attr.sub(key)
@@ -121,6 +136,8 @@ def _value(attr: Attribute, value: Any, run: _Run, place: _Place) -> Any:
     except BadValue as err:
         run.fail(place, str(err))
         return None
+    if len(items) > run.limits.multi_valued and place.where not in CAPPED_ELSEWHERE:
+        raise InvalidValue(run.limits.exceeded("multi_valued", f"{len(items)} values of '{place.where}'"))
     return [_single(attr, item, run, place.item(i)) for i, item in enumerate(items)]
 
 
@@ -132,9 +149,13 @@ def _single(attr: Attribute, value: Any, run: _Run, place: _Place) -> Any:
     except BadValue as err:
         run.fail(place, str(err))
         return None
-    if attr.max_length is not None and isinstance(checked, str) and len(checked) > attr.max_length:
-        run.fail(place, f"Longer than the {attr.max_length} characters allowed.")
-        return None
+    if isinstance(checked, str):
+        if attr.max_length is not None and len(checked) > attr.max_length:
+            run.fail(place, f"Longer than the {attr.max_length} characters allowed.")
+            return None
+        if len(checked) > run.limits.string_length:
+            run.fail(place, run.limits.exceeded("string_length", f"a string of {len(checked)} characters"))
+            return None
     return checked
 
 

@@ -46,10 +46,16 @@ class TestMalformedBodies:
         resp = raw(client, "POST", "/Users", nesting.encode())
         assert_scim_error(resp, 400, "invalidSyntax")
 
-    def test_nesting_just_inside_the_parser_limit_is_not_a_500(self, client):
-        deep = "[" * 900 + "]" * 900
-        data = f'{{"userName": "deep", "unknownAttribute": {deep}, "meta": {deep}}}'.encode()
-        assert raw(client, "POST", "/Users", data).status_code == 201
+    def test_nesting_at_the_limit_is_read_and_one_deeper_is_400_naming_the_limit(self, client):
+        def body(depth: int) -> bytes:  # the body object is level 1
+            deep = "[" * (depth - 1) + "]" * (depth - 1)
+            return f'{{"userName": "deep{depth}", "unknownAttribute": {deep}}}'.encode()
+
+        assert raw(client, "POST", "/Users", body(32)).status_code == 201
+        resp = raw(client, "POST", "/Users", body(33))
+        assert_scim_error(resp, 400, "invalidSyntax")
+        assert "at most 32 (scim.limits.json_depth)" in resp.json["detail"]
+        assert total(client, "/Users") == 1
 
     def test_an_integer_with_thousands_of_digits_is_400_not_500(self, client):
         data = b'{"userName": "big", "nickName": ' + b"9" * 5000 + b"}"

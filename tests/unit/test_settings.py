@@ -26,10 +26,13 @@ from app.settings import (
     extension_schemas,
     load_settings,
 )
+from domain.limits import DEFAULT_LIMITS
 from domain.schema.attributes import Attribute, Schema
 
 ROOT = Path(__file__).resolve().parents[2]
 CREDS = {"SCIM_AUTH_USERNAME": "scim", "SCIM_AUTH_PASSWORD": "pw-from-env"}
+LIMIT_KEYS = ("filter_length", "filter_depth", "json_depth", "attributes", "multi_valued", "string_length",
+              "patch_operations", "attribute_list")
 ACME = "urn:example:params:scim:schemas:extension:acme:2.0:User"
 
 
@@ -156,12 +159,14 @@ def test_the_override_variables_are_derived_from_every_scalar_setting() -> None:
         "SCIM_MAX_RESULTS": "scim.max_results",
         "SCIM_MAX_MEMBERS_PER_REQUEST": "scim.max_members_per_request",
         "SCIM_MAX_INDEXED_LENGTH": "scim.max_indexed_length",
+        **{f"SCIM_LIMITS_{k.upper()}": f"scim.limits.{k}" for k in LIMIT_KEYS},
         "SCIM_DATABASE_URL": "database.url",
         "SCIM_DATABASE_SEARCH_TIMEOUT_MS": "database.search_timeout_ms",
         "SCIM_DATABASE_SQLITE_MMAP_MB": "database.sqlite_mmap_mb",
         "SCIM_SERVER_TRUSTED_PROXIES": "server.trusted_proxies",
         "SCIM_SERVER_SECRET_KEY": "server.secret_key",
         "SCIM_SERVER_MAX_BODY_BYTES": "server.max_body_bytes",
+        "SCIM_SERVER_OPENAPI_PATH": "server.openapi_path",
         "SCIM_ADMIN_USERNAME": "admin.username",
         "SCIM_ADMIN_PASSWORD": "admin.password",
         "SCIM_ADMIN_PASSWORD_HASH": "admin.password_hash",
@@ -185,6 +190,9 @@ def test_the_override_variables_are_derived_from_every_scalar_setting() -> None:
     ("SCIM_SERVER_TRUSTED_PROXIES", "1", lambda s: s.server.trusted_proxies, 1),
     ("SCIM_SERVER_SECRET_KEY", "x" * 20, lambda s: s.server.secret_key, "x" * 20),
     ("SCIM_SERVER_MAX_BODY_BYTES", "4096", lambda s: s.server.max_body_bytes, 4096),
+    ("SCIM_SERVER_OPENAPI_PATH", "/api/openapi.json", lambda s: s.server.openapi_path, "/api/openapi.json"),
+    ("SCIM_LIMITS_JSON_DEPTH", "8", lambda s: s.scim.limits.domain().json_depth, 8),
+    ("SCIM_LIMITS_PATCH_OPERATIONS", "50", lambda s: s.scim.limits.domain().patch_operations, 50),
 ])
 def test_each_environment_variable_overrides_its_key_converted_to_the_field_type(
     write, name: str, raw: str, read, expected: Any
@@ -409,3 +417,22 @@ def test_extension_schemas_checks_settings_built_in_code_too() -> None:
     ext = ExtensionSettings("not-a-urn", "User", (ExtensionAttributeSettings("x"),))
     with pytest.raises(ConfigError, match=r"scim\.extensions\[0\]\.schema: expected a URN"):
         extension_schemas(Settings(scim=ScimSettings(extensions=(ext,))))
+
+
+def test_the_limits_default_to_the_domains_and_each_is_configurable(write) -> None:
+    assert load_settings(env=CREDS).scim.limits.domain() == DEFAULT_LIMITS
+    values = {k: i + 2 for i, k in enumerate(LIMIT_KEYS)}
+    limits = load_settings(write(with_creds({"scim": {"limits": values}})), env={}).scim.limits.domain()
+    assert {k: getattr(limits, k) for k in LIMIT_KEYS} == values
+    policy = load_settings(write(with_creds({"scim": {"limits": values}})), env={})
+    assert policy.scim.policy.effective(limits).limits is limits
+
+
+@pytest.mark.parametrize("key", LIMIT_KEYS)
+def test_a_limit_below_its_minimum_names_the_key(write, key: str) -> None:
+    assert f"scim.limits.{key}" in error(write(with_creds({"scim": {"limits": {key: 0}}})), env={})
+
+
+@pytest.mark.parametrize("path", ["openapi.json", "/a b", "/x/../y", "/x?y"])
+def test_an_openapi_path_that_is_not_a_plain_path_is_refused(write, path: str) -> None:
+    assert "server.openapi_path" in error(write(with_creds({"server": {"openapi_path": path}})), env={})

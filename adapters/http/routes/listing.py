@@ -25,14 +25,14 @@ from domain.schema.registry import Registry
 
 
 def body_params() -> Params:
-    return Params(search_params(json_object()))
+    return Params(search_params(json_object(profile().policy.limits)))
 
 
 def _filter(rtype: ResourceType, text: str | None) -> Expr | None:
     if text is None or not text.strip():
         return None
     try:
-        return parse_filter(rtype, text)
+        return parse_filter(rtype, text, profile().policy.limits)
     except InvalidPath as err:
         raise InvalidFilter(err.detail) from None
 
@@ -79,7 +79,7 @@ def search(kind: str, params: Params, registry: Registry = Provide[HttpDependenc
            cursors: Cursors = Provide[HttpDependencies.cursors]) -> Response:
     rtype = registry.by_name(kind)
     expr, sort = _filter(rtype, params.text("filter")), _sort(rtype, params)
-    proj = params.projection(rtype, profile().policy.unknown)
+    proj = params.projection(rtype, profile().policy)
     cursor = params.text("cursor") is not None
     if cursor:
         query, size, key = _cursor_query(kind, params, expr, sort, paging, cursors)
@@ -131,7 +131,7 @@ def search_everything(registry: Registry = Provide[HttpDependencies.registry],
     offset, remaining = start - 1, _page_size(paging, params.integer("count"))
     total, resources = 0, []
     for rtype in (t for t in registry.types if t.name in exprs):
-        proj = params.projection(rtype, profile().policy.unknown)
+        proj = params.projection(rtype, profile().policy)
         query = Query(exprs[rtype.name], offset + 1, remaining, _sort(rtype, params))
         result = searcher(SearchCommand(principal(), rtype.name, query, wants_related(rtype, proj)))
         found = result.total or 0

@@ -38,11 +38,11 @@ def _operations(kind: str) -> ResourceOperations:
 
 
 def _projection(rtype: ResourceType) -> Projection:
-    return url_params().projection(rtype, _policy().unknown)
+    return url_params().projection(rtype, _policy())
 
 
 def _write_command(rtype: ResourceType, proj: Projection, resource_id: str | None = None) -> WriteCommand:
-    loaded = loader_for(rtype, _policy()).load(json_object())
+    loaded = loader_for(rtype, _policy()).load(json_object(_policy().limits))
     if resource_id is not None and loaded.resource_id not in (None, resource_id):
         raise Mutability(f"'id' in the body ({loaded.resource_id}) differs from the URL ({resource_id})")
     return WriteCommand(principal(), loaded.attributes, resource_id, loaded.password, loaded.members,
@@ -113,7 +113,7 @@ class Item(MethodView):
     def patch(self, resource_id: str) -> Response:
         policy, proj = _policy(), _projection(self.rtype)
         related = wants_related(self.rtype, proj) and policy.patch_response != 204
-        operations = patch_operations(json_object())
+        operations = patch_operations(json_object(policy.limits))
         command = PatchCommand(principal(), resource_id, operations, if_match(), related)
         view = _operations(self.rtype.name).patch(command)
         if policy.patch_response == 204:
