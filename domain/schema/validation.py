@@ -11,8 +11,9 @@ from domain.errors import InvalidValue
 from domain.idp.policy import REJECT, Policy
 from domain.limits import Limits
 from domain.schema.attributes import COMPLEX, READ_ONLY, Attribute, ResourceType
-from domain.schema.core import COMMON_ATTRIBUTES
+from domain.schema.core import COMMON_ATTRIBUTES, USER_SCHEMA
 from domain.schema.values import BadValue, elements, scalar
+from domain.text import user_name_problem
 
 log = logging.getLogger(__name__)
 # Returned as checked, never pruned: an empty `members` list is a request to clear the group.
@@ -41,7 +42,16 @@ def conform(rtype: ResourceType, data: dict[str, Any], policy: Policy) -> dict[s
         raise InvalidValue("; ".join(run.errors))
     _one_primary(out, rtype)
     _prune(out, UNPRUNED)
+    _check_user_name(out, rtype)
     return out
+
+
+def _check_user_name(data: dict[str, Any], rtype: ResourceType) -> None:
+    """A User's userName as RFC 8265 allows it (domain.text.user_name_problem)."""
+    name = data.get("userName") if rtype.schema.id == USER_SCHEMA else None
+    problem = user_name_problem(name) if isinstance(name, str) else None
+    if problem:
+        raise InvalidValue(f"userName: {problem}")
 
 
 @lru_cache(maxsize=64)

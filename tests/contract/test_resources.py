@@ -104,6 +104,9 @@ class TestRoundTrip:
 class TestUniqueness:
     @pytest.mark.parametrize(("first", "second"), [
         ("bjensen", "ＢＪensen"), ("Straße", "STRASSE"), ("\u00c9lodie", "E\u0301LODIE"), ("x", "X"),
+        # RFC 8265 lookalikes that the comparison form (NFKC + case folding) makes one name
+        ("office", "o\ufb03ce"), ("user1", "user\u2460"), ("kelvin", "\u212aelvin"), ("ǆ", "Ǆ"),
+        ("a b", "a\u3000b"), ("ohm\u03a9", "ohm\u2126"),
     ])
     def test_user_names_are_unique_ignoring_case_and_width(self, transactions: Transactions, first: str,
                                                            second: str) -> None:
