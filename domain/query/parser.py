@@ -4,6 +4,7 @@ parsed into the domain AST of domain.query. Anything not understood is InvalidFi
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -37,6 +38,7 @@ _TOKEN = re.compile(
     re.VERBOSE,
 )
 _KEYWORDS = {"true": True, "false": False, "null": None}
+_TRAILING_SPACE = re.compile(r"\s*\Z")  # matched in place: no copy of the rest per token
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +51,7 @@ class _Tok:
 def _tokens(text: str) -> list[_Tok]:
     out, pos = [], 0
     while pos < len(text):
-        if text[pos:].strip() == "":
+        if _TRAILING_SPACE.match(text, pos):
             break
         m = _TOKEN.match(text, pos)
         if not m:
@@ -185,7 +187,11 @@ class _Parser:
             try:
                 number: int | float = json.loads(tok.text)
             except ValueError:  # an integer of thousands of digits
+                self.i -= 1
                 raise self.fail("number out of range") from None
+            if isinstance(number, float) and not math.isfinite(number):  # 1e999 is inf
+                self.i -= 1
+                raise self.fail("number out of range")
             if isinstance(number, int) and abs(number) > MAX_EXACT_INTEGER:
                 raise self.fail(f"an integer beyond ±{MAX_EXACT_INTEGER} (what every store compares exactly)")
             return number
