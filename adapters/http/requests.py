@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import request
-from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, UnsupportedMediaType
 
 from domain.errors import InvalidSyntax, InvalidValue, PreconditionFailed
 from domain.idp.policy import Policy
@@ -44,6 +44,23 @@ def _check_document(value: Any, limits: Limits) -> None:
             stack.extend((child, depth + 1) for child in children)
 
 
+def _read_body() -> bytes:
+    """The body's bytes, all of them: 413 past server.max_body_bytes (werkzeug's own), 400
+    invalidSyntax when the server's reader fails (gunicorn raises its parse errors, e.g. a
+    malformed chunk size or a chunk without its CRLF, from inside the read) or when the body ends
+    before its Content-Length (gunicorn hands over what came before the client went away)."""
+    try:
+        raw = request.get_data(cache=False)
+    except HTTPException:
+        raise
+    except Exception:  # whatever the WSGI server's reader raises: the body is unreadable
+        raise InvalidSyntax("the request body is malformed (its chunked encoding cannot be read)") from None
+    expected = request.content_length
+    if expected is not None and len(raw) < expected:
+        raise InvalidSyntax(f"the request body ended after {len(raw)} of its {expected} bytes")
+    return raw
+
+
 def json_body(limits: Limits) -> Any:
     """The request body as JSON: 415 unless it is (SCIM) JSON, 400 invalidSyntax if malformed
     or nested deeper than `limits` allow."""
@@ -54,7 +71,7 @@ def json_body(limits: Limits) -> Any:
     if charset is not None and charset.strip().lower().replace("_", "-") not in ("utf-8", "utf8"):
         # RFC 7644 §3.8 / RFC 8259 §8.1: JSON bodies are UTF-8; another charset is not read as if it were
         raise UnsupportedMediaType(f"the request body must be UTF-8, not charset={charset}")
-    raw = request.get_data(cache=False)
+    raw = _read_body()
     limit = request.max_content_length
     if request.content_length is None and limit is not None and len(raw) >= limit:
         # a chunked body: werkzeug stops reading at the limit instead of refusing it
