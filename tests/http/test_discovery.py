@@ -109,6 +109,15 @@ class TestSchemas:
         assert attribute(user, "active")["type"] == "boolean"
         assert {"id", "meta", "externalId"}.isdisjoint(a["name"] for a in user["attributes"])
 
+    def test_the_indexed_attributes_say_their_length_limit_as_configured(self, make_client):
+        client = make_client(make_settings(max_indexed_length=300))
+        user = get_json(client, f"/Schemas/{USER_URN}")
+        for attr in (attribute(user, "userName"), attribute(user, "displayName")):
+            assert attr["description"].endswith("At most 300 characters (scim.max_indexed_length).")
+        email_value = next(s for s in attribute(user, "emails")["subAttributes"] if s["name"] == "value")
+        assert "At most 300 characters" in email_value["description"]
+        assert "At most" not in attribute(user, "nickName")["description"]
+
     def test_the_group_schema_describes_members(self, client):
         group = get_json(client, f"/Schemas/{GROUP_URN}")
         assert attribute(group, "displayName")["required"] is True

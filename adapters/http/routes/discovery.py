@@ -69,9 +69,18 @@ def _resource_type(rtype: ResourceType) -> dict[str, Any]:
     }
 
 
+def _described(a: Attribute) -> str:
+    """The description, with the length limit where there is one (RFC 7643 §7 has no attribute
+    characteristic for it; the OpenAPI document says it as maxLength)."""
+    if a.max_length is None:
+        return a.description
+    limit = f"At most {a.max_length} characters (scim.max_indexed_length)."
+    return f"{a.description.rstrip()} {limit}" if a.description else limit
+
+
 def _attribute(a: Attribute) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "name": a.name, "type": a.type, "multiValued": a.multi_valued, "description": a.description,
+        "name": a.name, "type": a.type, "multiValued": a.multi_valued, "description": _described(a),
         "required": a.required, "caseExact": a.case_exact, "mutability": a.mutability,
         "returned": a.returned, "uniqueness": a.uniqueness,
     }
