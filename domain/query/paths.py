@@ -13,7 +13,9 @@ def resolve(rtype: ResourceType, text: str) -> AttrPath:
     """Resolve `text` ("userName", "name.givenName", "urn:...:User:manager.value", "meta.created")
     against a resource type's schemas, case-insensitively. Raises InvalidPath."""
     schema_id, rest, extension = _split_urn(rtype, text)
-    head, _, tail = rest.partition(".")
+    head, dot, tail = rest.partition(".")
+    if dot and not tail:  # "userName." names no sub-attribute
+        raise InvalidPath(f"unknown sub-attribute '{text}'")
     if schema_id is None:
         attr = next((a for a in COMMON_ATTRIBUTES if a.name.lower() == head.lower()), None)
         schema_id = ""

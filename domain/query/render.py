@@ -15,8 +15,8 @@ _OR, _AND, _ATOM = 0, 1, 2  # binding strength: a child weaker than its parent i
 
 
 def render_filter(expr: Expr) -> str:
-    """The filter text of `expr`. Raises ValueError for what no filter can say (a non-finite
-    number, a value filter inside a value filter, a sub-filter path outside its attribute)."""
+    """The filter text of `expr`. Raises ValueError for what no filter can say (NaN, a value
+    filter inside a value filter, a sub-filter path outside its attribute)."""
     return _expr(expr, None)
 
 
@@ -33,9 +33,12 @@ def render_path(path: PatchPath) -> str:
 
 
 def render_literal(value: Literal) -> str:
-    """A filter literal as JSON: a string (non-ASCII kept as is), number, true, false or null."""
-    if isinstance(value, float) and not math.isfinite(value):
-        raise ValueError(f"no filter literal for the number {value!r}")
+    """A filter literal as JSON: a string (non-ASCII kept as is), number, true, false or null.
+    The parser reads a number beyond the double range (1e999) as ±inf: it renders as ±1e999."""
+    if isinstance(value, float) and math.isinf(value):
+        return "1e999" if value > 0 else "-1e999"
+    if isinstance(value, float) and math.isnan(value):
+        raise ValueError("no filter literal for NaN")
     return json.dumps(value, ensure_ascii=False)
 
 
