@@ -4,7 +4,7 @@ VENV := .venv
 # Marks a finished `pip install -e`; redone when pyproject.toml changes.
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test test-all lint mutate mutate-security
+.PHONY: setup run test test-all lint mutate mutate-security fuzz
 
 setup: $(STAMP)
 
@@ -39,3 +39,10 @@ mutate: $(STAMP)
 
 mutate-security: $(STAMP)
 	$(VENV)/bin/python scripts/mutation.py security
+
+# Coverage-guided fuzzing of the filter and PATCH path parsers (atheris, scripts/fuzz.py) for a
+# minute; libFuzzer flags pass through, e.g. `make fuzz ARGS="-max_total_time=600"`. A crash is
+# written to ./crash-<hash>; `make fuzz ARGS=crash-<hash>` replays it.
+fuzz: $(STAMP)
+	$(VENV)/bin/pip install -q -e '.[test,fuzz]'
+	$(VENV)/bin/python scripts/fuzz.py -max_total_time=60 $(ARGS)
