@@ -113,7 +113,7 @@ def install_oauth(app: Flask, container: Any, settings: Settings) -> None:
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Build one app (one per process: dependency-injector wiring is process-global)."""
-    from adapters.http import dependencies, errors
+    from adapters.http import dependencies, errors, health
     from adapters.http.routes import blueprints
     from app.containers import Container, backend_of
 
@@ -140,6 +140,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.session_interface = NoSessions()
     container.secret_key.override(providers.Object(app.secret_key))
     errors.register(app)
+    app.register_blueprint(health.blueprint(container.readiness()))
     install_oauth(app, container, settings)
     if settings.scim.enabled:
         dependencies.use(container.http())

@@ -18,6 +18,7 @@ from adapters.memory.oauth import InMemoryClientStore, InMemoryCodeStore
 from adapters.memory.store import InMemoryTransactions
 from adapters.sqlalchemy.credentials import SqlFailureCounter, SqlTokenStore
 from adapters.sqlalchemy.engine import make_engine
+from adapters.sqlalchemy.migrate import Readiness
 from adapters.sqlalchemy.oauth import SqlClientStore, SqlCodeStore
 from adapters.sqlalchemy.uow import SqlTransactions
 from adapters.system import Argon2Hasher, SystemClock, UuidGenerator
@@ -147,6 +148,12 @@ class Container(containers.DeclarativeContainer):
         sql=providers.ThreadSafeSingleton(
             SqlTransactions, engine, registry, settings.provided.database.search_timeout_ms
         ),
+    )
+    # /readyz: the database answers at the schema's head revision (the memory store always does)
+    readiness = providers.Selector(
+        providers.Callable(backend_of, settings.provided.database.url),
+        memory=providers.Object(lambda: None),
+        sql=providers.ThreadSafeSingleton(Readiness, engine),
     )
     clock = providers.ThreadSafeSingleton(SystemClock)
     ids = providers.ThreadSafeSingleton(UuidGenerator)

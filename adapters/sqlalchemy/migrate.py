@@ -11,7 +11,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import Connection, Engine, insert, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from adapters.sqlalchemy.engine import WRITE_OPTION, make_engine
 from adapters.sqlalchemy.tables import service_settings
@@ -94,6 +94,24 @@ def check_current(engine: Engine) -> None:
         f"the database schema is at revision {current}, this version needs {head}: "
         f"run `{UPGRADE_COMMAND}`"
     )
+
+
+class Readiness:
+    """For /readyz: None when the database answers and is at the head revision, else why not (no
+    URL, no driver message: the probe is unauthenticated). One query on the pool per call; the
+    head revision is read once."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine, self._head = engine, head_revision()
+
+    def __call__(self) -> str | None:
+        try:
+            current = current_revision(self._engine)
+        except SQLAlchemyError:
+            return "the database is not reachable"
+        if current != self._head:
+            return f"the database schema is not at revision {self._head}: run `{UPGRADE_COMMAND}`"
+        return None
 
 
 def get_or_create_secret(engine: Engine, name: str) -> str:
