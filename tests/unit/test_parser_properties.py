@@ -203,7 +203,7 @@ def only_refused(parse: Callable[..., Any], text: str, render: Callable[[Any], s
 
 
 @pytest.mark.parametrize("rtype", RTYPES)
-@fuzz_settings(100, 2500)
+@fuzz_settings(100, 800)
 @given(data=st.data())
 def test_any_text_is_a_filter_or_invalid_filter(rtype: ResourceType, data: st.DataObject) -> None:
     text = data.draw(hostile(rtype, filters))
@@ -211,7 +211,7 @@ def test_any_text_is_a_filter_or_invalid_filter(rtype: ResourceType, data: st.Da
 
 
 @pytest.mark.parametrize("rtype", RTYPES)
-@fuzz_settings(100, 2500)
+@fuzz_settings(100, 800)
 @given(data=st.data())
 def test_any_text_is_a_path_or_invalid_path(rtype: ResourceType, data: st.DataObject) -> None:
     text = data.draw(hostile(rtype, patch_paths))
@@ -219,7 +219,7 @@ def test_any_text_is_a_path_or_invalid_path(rtype: ResourceType, data: st.DataOb
 
 
 @pytest.mark.parametrize("rtype", RTYPES)
-@fuzz_settings(60, 1500)
+@fuzz_settings(60, 400)
 @given(data=st.data())
 def test_a_valid_filter_survives_render_and_reparse(rtype: ResourceType, data: st.DataObject) -> None:
     expr = parse_filter(rtype, data.draw(filters(rtype)), ROOMY)
@@ -228,7 +228,7 @@ def test_a_valid_filter_survives_render_and_reparse(rtype: ResourceType, data: s
 
 
 @pytest.mark.parametrize("rtype", RTYPES)
-@fuzz_settings(60, 1500)
+@fuzz_settings(60, 400)
 @given(data=st.data())
 def test_a_valid_patch_path_survives_render_and_reparse(rtype: ResourceType, data: st.DataObject) -> None:
     path = parse_path(rtype, data.draw(patch_paths(rtype)))
