@@ -16,7 +16,7 @@ from domain.errors import InvalidValue
 from domain.model import Resource
 from domain.query.ast import AttrPath, Literal
 from domain.query.evaluate import Related, top_value
-from domain.query.values import FLAG, NUMBER, TEXT, TIME, as_time, comparable, time_text
+from domain.query.values import FLAG, NUMBER, TEXT, TIME, TIME_TEXT, as_time, comparable, time_text
 from domain.schema.attributes import COMPLEX
 
 
@@ -62,10 +62,11 @@ def position_value(kind: str, value: Any) -> Literal:
     if kind == TEXT and isinstance(value, str):
         return value
     if kind == TIME and isinstance(value, str):
+        if TIME_TEXT.fullmatch(value):  # a key as time_text wrote it (Page.keys)
+            return value
         t = as_time(value)
-        text = time_text(t) if t is not None else None
-        if text is not None:
-            return text
+        if t is not None:
+            return time_text(t)
     raise InvalidValue("the cursor does not hold a position of this sort order")
 
 
