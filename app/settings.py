@@ -27,6 +27,8 @@ from domain.schema.registry import Registry, with_indexed_length
 
 MEMORY_URL = "memory://"
 MAX_INDEXED_LENGTH = 600  # x 4 bytes of UTF-8, under PostgreSQL's B-tree row limit
+MAX_FILTER_DEPTH = 100  # the parser's recursion stays far from Python's limit (1000 frames)
+MAX_JSON_DEPTH = 500  # json.loads recurses once a level (Python's limit: 1000 frames)
 T = TypeVar("T")
 
 
@@ -193,6 +195,10 @@ def check_settings(settings: Settings) -> None:
     if url != MEMORY_URL and not re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", url):
         # The value is not echoed: a database URL may carry a password.
         fail("database.url", "expected a URL like sqlite:///scim.db, postgresql+psycopg://... or memory://")
+    if scim.limits.filter_depth > MAX_FILTER_DEPTH:
+        fail("scim.limits.filter_depth", f"at most {MAX_FILTER_DEPTH}: the parser recurses once a level")
+    if scim.limits.json_depth > MAX_JSON_DEPTH:
+        fail("scim.limits.json_depth", f"at most {MAX_JSON_DEPTH}: Python's JSON reader recurses once a level")
     openapi = settings.server.openapi_path
     if not re.fullmatch(r"(/[A-Za-z0-9._~-]+)*", openapi) or {".", ".."} & set(openapi.split("/")):
         fail("server.openapi_path", "expected a path like /openapi.json (or \"\" to serve none)")

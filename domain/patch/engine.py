@@ -76,6 +76,8 @@ class PatchEngine:
                 continue
             if not isinstance(op.path, str):
                 raise InvalidPath("'path' must be a string")
+            if len(op.path) > limits.filter_length:
+                raise InvalidPath(limits.exceeded("filter_length", f"a path of {len(op.path)} characters"))
             ext = self.rtype.extension(op.path.strip())
             if ext is not None:  # the extension as a whole: its attributes are the value's keys
                 if name == "remove" or op.value is None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from domain.errors import InvalidValue
+from domain.errors import InvalidPath, InvalidValue
 from domain.idp.policy import Policy, policy_for
 from domain.limits import DEFAULT_LIMITS, Limits
 from domain.patch.engine import PatchEngine, PatchOp
@@ -63,6 +63,13 @@ def test_the_patch_engine_refuses_more_operations_than_the_limit_before_applying
     with pytest.raises(InvalidValue, match=r"3 operations in one PATCH: at most 2 \(scim.limits.patch_operations\)"):
         PatchEngine(REG.user, limited(patch_operations=2)).apply("id", data, ops)
     assert data["nickName"] == "before"
+
+
+def test_a_patch_path_longer_than_a_filter_may_be_is_refused_before_it_is_parsed():
+    long = "name." + "x" * 30
+    with pytest.raises(InvalidPath, match=r"a path of 35 characters: at most 20 \(scim.limits.filter_length\)"):
+        PatchEngine(REG.user, limited(filter_length=20)).apply("id", {"userName": "a"},
+                                                              [PatchOp("replace", long, "v", True)])
 
 
 @pytest.mark.parametrize("which", ["attributes", "excluded"])

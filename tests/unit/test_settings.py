@@ -436,3 +436,10 @@ def test_a_limit_below_its_minimum_names_the_key(write, key: str) -> None:
 @pytest.mark.parametrize("path", ["openapi.json", "/a b", "/x/../y", "/x?y"])
 def test_an_openapi_path_that_is_not_a_plain_path_is_refused(write, path: str) -> None:
     assert "server.openapi_path" in error(write(with_creds({"server": {"openapi_path": path}})), env={})
+
+
+@pytest.mark.parametrize(("key", "most"), [("filter_depth", 100), ("json_depth", 500)])
+def test_the_recursive_limits_have_a_maximum(write, key: str, most: int) -> None:
+    assert load_settings(write(with_creds({"scim": {"limits": {key: most}}})), env={})
+    assert f"scim.limits.{key}: at most {most}" in error(write(with_creds({"scim": {"limits": {key: most + 1}}})),
+                                                        env={})
