@@ -50,10 +50,27 @@ def _own_path(path: str) -> Json:
                                           "content": {"application/json": {"schema": {"type": "object"}}}}}}}
 
 
+_STATUS: Json = {"type": "object", "required": ["status"],
+                 "properties": {"status": {"type": "string"}, "detail": {"type": "string"}}}
+
+
+def _probe(op_id: str, summary: str, codes: dict[str, str]) -> Json:
+    content = {"application/json": {"schema": _STATUS}}
+    return {"get": {"operationId": op_id, "summary": summary, "security": [], "responses": {
+        code: {"description": description, "content": content} for code, description in codes.items()}}}
+
+
+PROBES: dict[str, Json] = {  # adapters/http/health.py
+    "/healthz": _probe("healthz", "liveness: the process answers", {"200": "alive"}),
+    "/readyz": _probe("readyz", "readiness: the database answers at the schema revision this version needs",
+                      {"200": "ready", "503": "not ready, and why (no URL, nothing secret)"}),
+}
+
+
 def document(registry: Registry, auth_schemes: tuple[str, ...], own_path: str, origin: str) -> Json:
     """The document for a service at `origin` (scheme, host and any root path of the URL the
     client sees); `auth_schemes` are the configured credentials' types, in their order."""
-    paths = scim.paths(registry)
+    paths = {**scim.paths(registry), **PROBES}
     if "oauth" in auth_schemes:
         paths.update(oauth.paths())
     if own_path:

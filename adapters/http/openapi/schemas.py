@@ -4,7 +4,10 @@ discovery resources.
 
 A resource type has two schemas: `User` as responses show it (only `schemas` and `id` are always
 there: `attributes`/`excludedAttributes` may leave out anything else) and `UserRequest` as a POST
-or PUT body must be (the attributes the schema marks required, required)."""
+or PUT body must be (the attributes the schema marks required, required). Both name attributes
+as the schema spells them and allow no others: the service matches names case-insensitively
+(RFC 7643 §2.1) and the lenient presets ignore unknown attributes, but that is tolerance, not
+the contract."""
 
 from __future__ import annotations
 
@@ -43,8 +46,14 @@ _TYPES: dict[str, Json] = {
     INTEGER: {"type": "integer", "minimum": -MAX_EXACT_INTEGER, "maximum": MAX_EXACT_INTEGER},
     DATETIME: {"type": "string", "format": "date-time"},
     REFERENCE: {"type": "string"},
-    BINARY: {"type": "string", "contentEncoding": "base64"},
+    BINARY: {"type": "string", "contentEncoding": "base64",
+             "pattern": "^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"},
 }
+# What no store can hold (domain/text.py FORBIDDEN_CHARS: C0 controls but tab, newline and
+# return; lone surrogates cannot be written in UTF-8 JSON at all): 400 in any string
+TEXT = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f]*$"
+# a required string: not empty or blank either
+FILLED = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f]*[^\\s\\x00-\\x1f][^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f]*$"
 # RFC 7644 §3.12 and RFC 9865 §4 (cursors): every scimType this service may answer
 SCIM_TYPES = sorted({t for _, t in ERROR_TABLE.values() if t} | {"invalidSyntax"})
 
@@ -62,12 +71,15 @@ def _restrictive(a: Attribute) -> bool:
 
 def _value(a: Attribute, request: bool) -> Json:
     if a.type == COMPLEX:
-        out: Json = {"type": "object", "properties": {s.name: attribute(s, request) for s in a.sub_attributes}}
+        out: Json = {"type": "object", "properties": {s.name: attribute(s, request) for s in a.sub_attributes},
+                     "additionalProperties": False}
         required = [s.name for s in a.sub_attributes if s.required]
         if request and required:
             out["required"] = required
         return out
     out = dict(_TYPES[a.type])
+    if out == {"type": "string"}:
+        out["pattern"] = FILLED if a.required and request else TEXT
     if a.max_length is not None:
         out["maxLength"] = a.max_length
     if a.canonical_values:
@@ -89,7 +101,7 @@ def attribute(a: Attribute, request: bool = False) -> Json:
 
 
 def _extension(s: Schema, request: bool) -> Json:
-    out: Json = {"type": "object", "description": s.description,
+    out: Json = {"type": "object", "description": s.description, "additionalProperties": False,
                  "properties": {a.name: attribute(a, request) for a in s.attributes}}
     required = [a.name for a in s.attributes if a.required]
     if request and required:
@@ -106,8 +118,12 @@ def resource(rtype: ResourceType, request: bool) -> Json:
     props: Json = {"schemas": schemas}
     props.update({a.name: attribute(a, request) for a in (*COMMON_ATTRIBUTES, *rtype.schema.attributes)})
     props.update({s.id: _extension(s, request) for s, _ in rtype.extensions})
+    if request and rtype.memberships:  # a member is named by its id
+        member = props[rtype.memberships]["items"]
+        member["required"], member["properties"]["value"]["minLength"] = ["value"], 1
     required = ["schemas", *(a.name for a in rtype.schema.attributes if a.required)] if request else ["schemas", "id"]
-    return {"type": "object", "description": rtype.description, "properties": props, "required": required}
+    return {"type": "object", "description": rtype.description, "properties": props, "required": required,
+            "additionalProperties": False}
 
 
 def list_response(items: Json) -> Json:
