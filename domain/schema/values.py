@@ -7,7 +7,7 @@ import binascii
 import math
 import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from domain.schema.attributes import BINARY, BOOLEAN, DATETIME, DECIMAL, INTEGER
@@ -47,6 +47,9 @@ def decimal(value: Any) -> int | float:
     if isinstance(value, bool):
         raise BadValue("Not a valid number.")
     if isinstance(value, int):  # every integer is finite (math.isfinite overflows past 1e308)
+        if abs(value) > MAX_EXACT_INTEGER:  # a double (what SQLite compares) would round it
+            raise BadValue(f"Not a decimal every store compares exactly: an integer beyond ±{MAX_EXACT_INTEGER} "
+                           "(write it with an exponent, e.g. 1e30, to mean the nearest double).")
         return value
     if isinstance(value, float) and math.isfinite(value):
         return value
@@ -74,9 +77,12 @@ def date_time(value: Any) -> str:
                        "e.g. 2024-06-01T08:30:00Z.")
     try:
         # fromisoformat wants at most 6 fractional digits: a longer fraction is cut, not refused
-        datetime.fromisoformat(re.sub(r"(\.[0-9]{6})[0-9]+", r"\1", text).replace("Z", "+00:00"))
+        parsed = datetime.fromisoformat(re.sub(r"(\.[0-9]{6})[0-9]+", r"\1", text).replace("Z", "+00:00"))
+        parsed.astimezone(UTC)
     except ValueError:
         raise BadValue("Not a valid xsd:dateTime.") from None
+    except OverflowError:  # what filters refuse too: no comparison could name it
+        raise BadValue("Not a dateTime within years 1 to 9999 in UTC.") from None
     return text
 
 

@@ -31,7 +31,20 @@ def test_a_value_not_of_its_type_is_refused_with_its_message(check: Any, value: 
 
 def test_valid_values_are_kept_as_written() -> None:
     assert binary("aGk=") == "aGk="
-    assert decimal(1.5) == 1.5 and decimal(10**400) == 10**400
+    assert decimal(1.5) == 1.5 and decimal(2**53 - 1) == 2**53 - 1 and decimal(1e30) == 1e30
+
+
+@pytest.mark.parametrize("value", [2**53, -(2**53), 10**30, 10**400])
+def test_an_integer_a_double_would_round_is_no_decimal_every_store_compares(value: int) -> None:
+    with pytest.raises(BadValue, match="beyond ±9007199254740991"):
+        decimal(value)
+
+
+@pytest.mark.parametrize("text", ["0001-01-01T00:30:00+01:00", "9999-12-31T23:30:00-01:00"])
+def test_a_date_time_outside_years_1_to_9999_in_utc_is_refused_as_filters_refuse_it(text: str) -> None:
+    with pytest.raises(BadValue, match="within years 1 to 9999 in UTC"):
+        date_time(text)
+    assert date_time("0001-01-01T00:30:00Z") and date_time("9999-12-31T23:30:00+01:00")
 
 
 def device_type() -> ResourceType:
