@@ -79,6 +79,8 @@ class ResourceType:
     extensions: tuple[tuple[Schema, bool], ...] = ()  # (schema, required)
     # the attribute whose values live in the membership port, not in the resource (Group: members)
     memberships: str | None = None
+    # id, externalId and meta (RFC 7643 §3.1) as this registry limits them; None: core's
+    common: tuple[Attribute, ...] | None = None
 
     def __hash__(self) -> int:
         return self._hash
@@ -88,7 +90,7 @@ class ResourceType:
         """Computed once: the caches keyed by a resource type would otherwise hash every
         attribute of its schemas on each request."""
         return hash((self.name, self.endpoint, self.description, self.schema, self.extensions,
-                     self.memberships))
+                     self.memberships, self.common))
 
     def extension(self, urn: str) -> Schema | None:
         lowered = urn.lower()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from domain.schema.attributes import Attribute, ResourceType, Schema
-from domain.schema.core import group_type, user_type
+from domain.schema.core import COMMON_ATTRIBUTES, group_type, user_type
 
 
 @dataclass(frozen=True)
@@ -50,4 +50,5 @@ def with_indexed_length(registry: Registry, length: int) -> Registry:
     def schema(s: Schema) -> Schema:
         return replace(s, attributes=tuple(attribute(a) for a in s.attributes), _index={})
 
-    return Registry(tuple(replace(t, schema=schema(t.schema)) for t in registry.types))
+    common = tuple(attribute(a) for a in COMMON_ATTRIBUTES)
+    return Registry(tuple(replace(t, schema=schema(t.schema), common=common) for t in registry.types))

@@ -59,7 +59,7 @@ def _root(rtype: ResourceType) -> Attribute:
     """The resource as one complex attribute: its core attributes, the common ones, then each
     extension as a complex attribute named by its URN (RFC 7643 §3.3)."""
     extensions = tuple(Attribute(s.id, COMPLEX, sub_attributes=s.attributes) for s, _ in rtype.extensions)
-    return Attribute("", COMPLEX, sub_attributes=(*rtype.schema.attributes, *COMMON_ATTRIBUTES, *extensions))
+    return Attribute("", COMPLEX, sub_attributes=(*rtype.schema.attributes, *(rtype.common or COMMON_ATTRIBUTES), *extensions))
 
 
 @dataclass(frozen=True)

@@ -68,5 +68,9 @@ def test_the_limit_is_configurable_and_bounded(deploy, tmp_path) -> None:
                                     auth=False, headers=OKTA), 400, "invalidValue")
     assert d.client.post("/Users", {"schemas": [USER_URN], "userName": "u" * 20},
                          auth=False, headers=OKTA).status_code == 201
+    # externalId, a common attribute beside the schema's, follows the configured limit too
+    body = assert_scim_error(d.client.post("/Users", {"schemas": [USER_URN], "userName": "e", "externalId": "x" * 21},
+                                           auth=False, headers=OKTA), 400, "invalidValue")
+    assert "externalId" in body["detail"] and "20 characters" in body["detail"]
     with pytest.raises(ConfigError, match="scim.max_indexed_length: at most 600"):
         load_settings(env={"SCIM_AUTH_USERNAME": "a", "SCIM_AUTH_PASSWORD": "b", "SCIM_MAX_INDEXED_LENGTH": "601"})

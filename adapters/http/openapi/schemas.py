@@ -116,7 +116,7 @@ def resource(rtype: ResourceType, request: bool) -> Json:
     schemas: Json = {"type": "array", "items": {"type": "string", "enum": ids}, "uniqueItems": True,
                      "contains": {"const": rtype.schema.id}}
     props: Json = {"schemas": schemas}
-    props.update({a.name: attribute(a, request) for a in (*COMMON_ATTRIBUTES, *rtype.schema.attributes)})
+    props.update({a.name: attribute(a, request) for a in (*(rtype.common or COMMON_ATTRIBUTES), *rtype.schema.attributes)})
     props.update({s.id: _extension(s, request) for s, _ in rtype.extensions})
     if request and rtype.memberships:  # a member is named by its id
         member = props[rtype.memberships]["items"]
