@@ -111,6 +111,21 @@ def install_oauth(app: Flask, container: Any, settings: Settings) -> None:
                                            container.throttle(), cred.allow_insecure_http, grant_types))
 
 
+def install_proxies(app: Flask, settings: Settings) -> None:
+    """Where absolute URLs come from (adapters/http/proxy.py): server.public_url, else what the
+    server.trusted_proxies forwarded (werkzeug's ProxyFix), each forwarded value checked."""
+    from adapters.http import SCIM_PREFIX
+    from adapters.http.proxy import ForwardedCheck, PublicUrl
+
+    wsgi: Any = app.wsgi_app
+    if settings.server.public_url:
+        wsgi = PublicUrl(wsgi, settings.server.public_url, SCIM_PREFIX)
+    n = settings.server.trusted_proxies
+    if n:  # the client's address (throttling, logs) still comes from the proxies with a public URL
+        wsgi = ProxyFix(ForwardedCheck(wsgi), x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=n)
+    app.wsgi_app = wsgi  # type: ignore[method-assign]
+
+
 def create_app(settings: Settings | None = None) -> Flask:
     """Build one app (one per process: dependency-injector wiring is process-global)."""
     from adapters.http import dependencies, errors, health
@@ -131,9 +146,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         app.secret_key = settings.server.secret_key or get_or_create_secret(engine, "secret_key")
     else:
         app.secret_key = settings.server.secret_key or secrets.token_urlsafe(48)
-    if settings.server.trusted_proxies:
-        n = settings.server.trusted_proxies
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=n)  # type: ignore[method-assign]
+    install_proxies(app, settings)
 
     # The SCIM API keeps no session: without this, Flask would derive a cookie signer on every
     # request because a secret key is set (it signs cursors).

@@ -146,6 +146,9 @@ class ServerSettings:
     max_body_bytes: int = field(default=1048576, metadata=rule(minimum=1))
     # where the OpenAPI 3.1 description of the HTTP API is served (open, like discovery); "" for nowhere
     openapi_path: str = "/openapi.json"
+    # the SCIM base URL as IdPs reach it (https://idm.example.com/identity/scim/v2): when set,
+    # absolute URLs are built from it and the request's Host and X-Forwarded-* are ignored
+    public_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -202,9 +205,26 @@ def check_settings(settings: Settings) -> None:
     openapi = settings.server.openapi_path
     if not re.fullmatch(r"(/[A-Za-z0-9._~-]+)*", openapi) or {".", ".."} & set(openapi.split("/")):
         fail("server.openapi_path", "expected a path like /openapi.json (or \"\" to serve none)")
+    if settings.server.public_url is not None:
+        check_public_url(settings.server.public_url)
     if settings.server.secret_key is not None and len(settings.server.secret_key) < 16:
         fail("server.secret_key", "must be at least 16 characters")
     extension_schemas(settings)
+
+
+def check_public_url(url: str) -> None:
+    """server.public_url: an absolute http(s) URL of the SCIM base path, nothing else in it."""
+    from urllib.parse import urlsplit
+
+    from adapters.http import SCIM_PREFIX
+    from adapters.http.proxy import PREFIX, valid_host
+
+    parts = urlsplit(url)
+    path = parts.path.rstrip("/")
+    if (parts.scheme not in ("http", "https") or not valid_host(parts.netloc) or parts.query or parts.fragment
+            or not path.endswith(SCIM_PREFIX) or not PREFIX.fullmatch(path)):
+        fail("server.public_url", f"expected the service's public base URL ending in {SCIM_PREFIX}, "
+             f"e.g. https://idm.example.com{SCIM_PREFIX} (no user, query or fragment)")
 
 
 # ---- extensions -> domain schemas (the rules are the domain's) -------------------------------

@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 from flask import Response, request
-from werkzeug.sansio.utils import get_current_url
+from werkzeug.sansio.utils import get_current_url, get_host
 
 from adapters.http import SCIM_PREFIX
 from adapters.http.errors import SCIM_JSON
@@ -163,8 +163,15 @@ def list_response(resources: list[dict[str, Any]], total: int, start_index: int)
 
 
 def base_url() -> str:
-    """The SCIM base URL as the client sees it (behind trusted proxies: as they forwarded it)."""
-    return _base_url(request.scheme, request.host, request.root_path)
+    """The SCIM base URL as the client sees it (behind trusted proxies: as they forwarded it).
+    werkzeug gives an empty host for a Host header that is not a valid host (`a_b`, `bad host`):
+    the server's own address then, never `http:///scim/v2`."""
+    return _base_url(request.scheme, request.host or _server_host(request.environ), request.root_path)
+
+
+def _server_host(environ: dict[str, Any]) -> str:
+    return get_host(environ["wsgi.url_scheme"], None, (environ.get("SERVER_NAME", "localhost"),
+                                                      int(environ.get("SERVER_PORT") or 80)))
 
 
 @lru_cache(maxsize=256)

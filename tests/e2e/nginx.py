@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,12 +60,13 @@ class Nginx:
         return (self.workdir / "error.log").read_text(encoding="utf-8", errors="replace")
 
 
-def start_nginx(workdir: Path, upstream_port: int, site: str | None = None) -> Nginx:
-    """nginx in the foreground (`daemon off`), serving `site` (default: the shipped config)."""
+def start_nginx(workdir: Path, upstream_port: int, edit: Callable[[str], str] | None = None) -> Nginx:
+    """nginx in the foreground (`daemon off`), serving the shipped config (after `edit`, if any)."""
     workdir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     site_path = workdir / "scim-service.conf"
-    site_path.write_text(site or site_config(upstream_port, port), encoding="utf-8")
+    site = site_config(upstream_port, port)
+    site_path.write_text(edit(site) if edit else site, encoding="utf-8")
     conf = workdir / "nginx.conf"
     conf.write_text(main_config(workdir, site_path), encoding="utf-8")
     argv = [NGINX, "-p", str(workdir), "-c", str(conf), "-g", "daemon off;"]

@@ -14,6 +14,7 @@ from app.settings import (
     ExtensionAttributeSettings,
     ExtensionSettings,
     ServerSettings,
+    load_settings,
 )
 from tests.conftest import Client, make_settings
 from tests.http.support import (
@@ -72,6 +73,76 @@ class TestTrustedProxies:
         resp = client.post("/Users", user_body("direct"), headers={**FORWARDED, "X-Forwarded-Prefix": "/idp"})
         assert resp.headers["Location"] == f"http://localhost/scim/v2/Users/{resp.json['id']}"
         assert resp.json["meta"]["location"] == resp.headers["Location"]
+
+
+class TestForwardedValuesAreChecked:
+    @pytest.mark.parametrize("host", ["bad host", "a/b", "user@evil.example", "", "x:99999", "x:port", "[zz]",
+                                      "-lead.example", "a..b"])
+    def test_an_invalid_forwarded_host_is_ignored_not_glued_into_a_url(self, behind_proxy, host):
+        resp = behind_proxy.post("/Users", user_body(f"h{abs(hash(host))}"),
+                                 headers={**FORWARDED, "X-Forwarded-Host": host})
+        assert resp.headers["Location"] == f"https://localhost/scim/v2/Users/{resp.json['id']}"
+
+    @pytest.mark.parametrize("host", ["scim.example.com:8443", "[2001:db8::1]:8443", "10.0.0.7", "idm.example.com."])
+    def test_a_valid_forwarded_host_is_used(self, behind_proxy, host):
+        resp = behind_proxy.post("/Users", user_body(f"v{abs(hash(host))}"),
+                                 headers={**FORWARDED, "X-Forwarded-Host": host})
+        assert resp.headers["Location"] == f"https://{host}/scim/v2/Users/{resp.json['id']}"
+
+    @pytest.mark.parametrize("prefix", ["no-slash", "/a b", "/../x", "/a/./b", "//evil.example", "/a?b", "/a#b"])
+    def test_an_invalid_forwarded_prefix_is_ignored(self, behind_proxy, prefix):
+        resp = behind_proxy.post("/Users", user_body(f"p{abs(hash(prefix))}"),
+                                 headers={**FORWARDED, "X-Forwarded-Prefix": prefix})
+        assert resp.headers["Location"] == f"https://scim.example.com/scim/v2/Users/{resp.json['id']}"
+
+    @pytest.mark.parametrize("proto", ["ftp", "javascript", "https://x"])
+    def test_an_invalid_forwarded_scheme_is_ignored(self, behind_proxy, proto):
+        resp = behind_proxy.post("/Users", user_body(f"s{abs(hash(proto))}"),
+                                 headers={**FORWARDED, "X-Forwarded-Proto": proto})
+        assert resp.headers["Location"] == f"http://scim.example.com/scim/v2/Users/{resp.json['id']}"
+
+
+@pytest.mark.parametrize("host", ["scim_service", "bad host", "a/b"])
+def test_a_host_header_that_is_no_host_gives_the_servers_address_not_a_malformed_url(client, host):
+    resp = client.post("/Users", user_body(f"n{abs(hash(host))}"), headers={"Host": host})
+    assert resp.headers["Location"] == f"http://localhost/scim/v2/Users/{resp.json['id']}"
+
+
+PUBLIC = "https://idm.example.com/identity/scim/v2"
+
+
+@pytest.fixture
+def public(make_client):
+    return make_client(make_settings(server=ServerSettings(public_url=PUBLIC + "/")))
+
+
+class TestPublicUrl:
+    def test_every_absolute_url_is_built_from_it_whatever_the_host(self, public):
+        made = public.post("/Users", user_body("pub"), headers={"Host": "internal:8000", **FORWARDED})
+        uid = made.json["id"]
+        assert made.headers["Location"] == f"{PUBLIC}/Users/{uid}" == made.json["meta"]["location"]
+        g = create_group(public, "G", [uid])
+        user = public.get(f"/Users/{uid}", headers={"Host": "other.example"}).json
+        assert user["groups"][0]["$ref"] == f"{PUBLIC}/Groups/{g['id']}"
+        listed = public.get("/Groups", headers={"X-Forwarded-Host": "evil.example"}).json["Resources"][0]
+        assert listed["members"][0]["$ref"] == f"{PUBLIC}/Users/{uid}"
+        assert listed["meta"]["location"] == f"{PUBLIC}/Groups/{g['id']}"
+        spc = public.get("/ServiceProviderConfig").json
+        assert spc["meta"]["location"] == f"{PUBLIC}/ServiceProviderConfig"
+
+    def test_with_trusted_proxies_the_client_address_still_comes_from_them(self, make_client):
+        client = make_client(make_settings(server=ServerSettings(public_url=PUBLIC, trusted_proxies=1)))
+        resp = client.post("/Users", user_body("both"), headers=FORWARDED)
+        assert resp.headers["Location"] == f"{PUBLIC}/Users/{resp.json['id']}"
+
+    @pytest.mark.parametrize("url", ["idm.example.com/scim/v2", "ftp://idm.example.com/scim/v2",
+                                     "https://idm.example.com/identity", "https://u:p@idm.example.com/scim/v2",
+                                     "https://idm.example.com/scim/v2?x=1", "https://bad host/scim/v2",
+                                     "https://idm.example.com/../scim/v2"])
+    def test_a_public_url_that_is_not_the_scim_base_url_is_a_config_error(self, url):
+        with pytest.raises(ConfigError, match="server.public_url"):
+            load_settings(env={"SCIM_AUTH_USERNAME": "a", "SCIM_AUTH_PASSWORD": "b" * 20,
+                               "SCIM_SERVER_PUBLIC_URL": url})
 
 
 class TestScimDisabled:

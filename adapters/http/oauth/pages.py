@@ -123,7 +123,7 @@ class Pages:
         return self.server_of().create_endpoint_response("revocation")
 
     def metadata(self) -> Response:
-        issuer = request.host_url.rstrip("/")
+        issuer = request.url_root.rstrip("/")  # under a forwarded prefix or server.public_url's
         return jsonify({
             "issuer": issuer,
             "authorization_endpoint": f"{issuer}{PREFIX}/authorize",
