@@ -11,7 +11,12 @@ from domain.model import GROUP, Resource
 from domain.patch.engine import PatchResult
 from domain.ports import Clock, IdGenerator, Transactions, UnitOfWork
 from domain.provisioning.commands import View, WriteCommand
-from domain.provisioning.membership import SyncGroupMembership, check_member_changes, member_ids
+from domain.provisioning.membership import (
+    SyncGroupMembership,
+    check_member_changes,
+    member_ids,
+    touch_members,
+)
 from domain.provisioning.patching import PatchResource
 from domain.provisioning.views import view_of
 from domain.provisioning.writes import (
@@ -40,7 +45,7 @@ class CreateGroup:
         group = Resource(self._ids.new(), GROUP, dict(cmd.attributes), now, now)
         with self._tx(write=True) as uow:
             uow.groups.add(group)
-            self._sync.initial(uow, group.id, members)
+            self._sync.initial(uow, group.id, members, now)
             names = changed_attributes({}, group.data) + (("members",) if members else ())
             record_and_commit(uow, cmd.principal, CREATE, group, names)
             return view_of(uow, group, cmd.related)
@@ -64,11 +69,14 @@ class ReplaceGroup:
             check_version(group, cmd.expected_version)
             check_immutable(self._rtype, group.data, cmd.attributes)
             names = changed_attributes(group.data, cmd.attributes)
-            if members is not None and self._sync.exactly(uow, group.id, members):
+            now = self._clock.now()
+            if "displayName" in names:  # every member's `groups` shows the new name
+                touch_members(uow, group.id, now)
+            if members is not None and self._sync.exactly(uow, group.id, members, now):
                 names += ("members",)
             if names:
                 group.data = dict(cmd.attributes)
-                commit_update(uow, group, cmd.principal, REPLACE, names, self._clock.now())
+                commit_update(uow, group, cmd.principal, REPLACE, names, now)
             return view_of(uow, group, cmd.related)
 
 
@@ -82,14 +90,18 @@ class PatchGroup(PatchResource):
 
     def _apply_beside(self, uow: UnitOfWork, resource: Resource, result: PatchResult,
                       beside: Any) -> tuple[str, ...]:
-        changed = bool(result.member_steps) and self._sync.apply(uow, resource.id, result.member_steps)
+        now = self._clock.now()
+        if result.data.get("displayName") != resource.data.get("displayName"):
+            touch_members(uow, resource.id, now)  # every member's `groups` shows the new name
+        changed = bool(result.member_steps) and self._sync.apply(uow, resource.id, result.member_steps, now)
         return ("members",) if changed else ()
 
 
 class DeleteGroup(DeleteResource):
-    """Delete a group and its memberships."""
+    """Delete a group and its memberships; every member gets a new version (its `groups` lose it)."""
 
     kind = GROUP
 
     def _cascade(self, uow: UnitOfWork, resource: Resource) -> None:
+        touch_members(uow, resource.id, resource.last_modified)
         uow.memberships.drop_group(resource.id)

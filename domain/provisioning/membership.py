@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from domain.errors import InvalidValue, PayloadTooLarge
@@ -15,6 +16,17 @@ from domain.provisioning.commands import MemberInput
 
 log = logging.getLogger(__name__)
 Step = tuple[str, list[dict[str, Any]]]  # a PATCH engine membership step: (op, member values)
+TOUCH_CHUNK = 2000  # member ids read at a time to touch a whole group's members
+
+
+def touch_members(uow: UnitOfWork, group_id: str, now: datetime) -> None:
+    """Every member of the group gets a new version: its read-only `groups` shows the group's
+    name, so a rename or a deletion changes every member's representation (and ETag). Read by
+    keyset pages, so no cursor stays open while the users are written."""
+    after: str | None = None
+    while chunk := uow.memberships.members(group_id, after=after, limit=TOUCH_CHUNK):
+        uow.users.touch_many([m.value for m in chunk], now)
+        after = chunk[-1].value
 
 
 def member_ids(members: Iterable[MemberInput]) -> list[str]:
@@ -60,37 +72,44 @@ class SyncGroupMembership:
     def __init__(self, policy: MemberPolicy | None = None) -> None:
         self.policy = policy or MemberPolicy()
 
-    def initial(self, uow: UnitOfWork, group_id: str, members: list[str]) -> bool:
+    def initial(self, uow: UnitOfWork, group_id: str, members: list[str], now: datetime) -> bool:
         """Members of a new group; every one must exist (400 otherwise)."""
         self._require_existing(uow, members)
-        return bool(uow.memberships.add(group_id, members))
+        added = uow.memberships.add(group_id, members)
+        uow.users.touch_many(sorted(added), now)
+        return bool(added)
 
-    def exactly(self, uow: UnitOfWork, group_id: str, members: list[str]) -> bool:
+    def exactly(self, uow: UnitOfWork, group_id: str, members: list[str], now: datetime) -> bool:
         """Make the membership exactly `members` (PUT); whether anything changed."""
         self._require_existing(uow, members)
         added, removed = uow.memberships.replace(group_id, members)
         check_member_changes(len(added) + len(removed), self.policy.max_changes)
+        uow.users.touch_many(sorted(added | removed), now)
         return bool(added or removed)
 
-    def apply(self, uow: UnitOfWork, group_id: str, steps: list[Step]) -> bool:
+    def apply(self, uow: UnitOfWork, group_id: str, steps: list[Step], now: datetime) -> bool:
         """A PATCH's membership steps, in order; whether anything changed. Clearing a group is
-        one statement whatever its size, so it is not counted against the cap."""
-        changes, cleared = 0, False
+        one statement whatever its size, so it is not counted against the cap. Each user whose
+        membership changed gets a new version (its `groups` changed), once."""
+        changes, changed = 0, set[str]()
         for op, items in steps:
             ids = member_ids(MemberInput(i["value"], i.get("type")) for i in items)
             if op == "remove":
-                changes += len(uow.memberships.remove(group_id, ids))
+                removed = uow.memberships.remove(group_id, ids)
+                changes, changed = changes + len(removed), changed | removed
                 continue
             ids = self._known(uow, ids)
             if op == "add":
-                changes += len(uow.memberships.add(group_id, ids))
+                added = uow.memberships.add(group_id, ids)
+                changes, changed = changes + len(added), changed | added
             else:
                 added, removed = uow.memberships.replace(group_id, ids)
                 changes += len(added) + (len(removed) if ids else 0)
-                cleared |= not ids and bool(removed)
+                changed |= added | removed
             check_member_changes(changes, self.policy.max_changes)  # stop early: rolls back
         check_member_changes(changes, self.policy.max_changes)  # removes count too
-        return changes > 0 or cleared
+        uow.users.touch_many(sorted(changed), now)
+        return bool(changed)
 
     def _require_existing(self, uow: UnitOfWork, ids: list[str]) -> None:
         missing = set(ids) - uow.users.existing(ids)

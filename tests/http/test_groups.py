@@ -6,6 +6,7 @@ import pytest
 
 from tests.http.support import (
     GROUP_URN,
+    PATCH_URN,
     assert_scim_error,
     create_group,
     create_user,
@@ -157,10 +158,25 @@ class TestGroupsSeenFromUsers:
         u = create_user(api, "orphan")
         g, keep = create_group(api, "Doomed", [u["id"]]), create_group(api, "Kept", [u["id"]])
 
+        before = get_json(api, f"/Users/{u['id']}")["meta"]["version"]
         assert api.delete(f"/Groups/{g['id']}").status_code == 204
 
         assert [x["value"] for x in get_json(api, f"/Users/{u['id']}")["groups"]] == [keep["id"]]
-        assert get_json(api, f"/Users/{u['id']}")["meta"]["version"] == 'W/"1"'
+        assert get_json(api, f"/Users/{u['id']}")["meta"]["version"] != before  # its `groups` changed
+
+
+    def test_a_conditional_get_of_a_user_is_not_304_once_its_groups_changed(self, api):
+        u = create_user(api, "watched")
+        etag = api.get(f"/Users/{u['id']}").headers["ETag"]
+        g = create_group(api, "Joined", [u["id"]])
+        resp = api.get(f"/Users/{u['id']}", headers={"If-None-Match": etag})
+        assert resp.status_code == 200 and [x["value"] for x in resp.json["groups"]] == [g["id"]]
+        etag = resp.headers["ETag"]
+        assert api.patch(f"/Groups/{g['id']}", {"schemas": [PATCH_URN], "Operations": [
+            {"op": "replace", "path": "displayName", "value": "Renamed"}]}).status_code == 200
+        resp = api.get(f"/Users/{u['id']}", headers={"If-None-Match": etag})
+        assert resp.status_code == 200 and resp.json["groups"][0]["display"] == "Renamed"
+        assert api.get(f"/Users/{u['id']}", headers={"If-None-Match": resp.headers["ETag"]}).status_code == 304
 
 
 class TestReplacingAGroup:

@@ -226,3 +226,56 @@ class TestStreamedMembers:
                                                                        real(self, gid, after, limit))[1])
         create(env, members=[(u, None) for u in users])
         assert asked == [(None, 3)]
+
+
+class TestMembersVersions:
+    """A user's representation carries its read-only `groups`: whatever changes them (joining,
+    leaving, the group's rename or deletion) gives the user a new version, so its ETag changes
+    and a conditional GET cannot answer 304 with stale groups (RFC 7644 §3.14)."""
+
+    @staticmethod
+    def versions(env) -> list[int]:
+        tx = env[0]
+        with tx(write=False) as uow:
+            return [uow.users.get(u).version for u in env[3]]
+
+    def test_joining_a_group_is_a_new_version_of_each_member_only(self, env):
+        ann, bob, _ = env[3]
+        create(env, members=[(ann, None), (bob, None)])
+        assert self.versions(env) == [2, 2, 1]
+
+    def test_a_put_touches_who_joined_and_who_left_not_who_stayed(self, env):
+        ann, bob, cid = env[3]
+        gid = create(env, members=[(ann, None), (bob, None)]).resource.id
+        replace(env, gid, [bob, cid])
+        assert self.versions(env) == [3, 2, 2]
+        replace(env, gid, [bob, cid])  # Okta's re-push of an unchanged group: nobody's groups changed
+        assert self.versions(env) == [3, 2, 2]
+
+    def test_a_rename_touches_every_member(self, env):
+        ann, bob, _ = env[3]
+        gid = create(env, members=[(ann, None), (bob, None)]).resource.id
+        replace(env, gid, [ann, bob], name="Renamed")
+        assert self.versions(env) == [3, 3, 1]
+
+    def test_a_patch_touches_the_members_it_changes_and_all_of_them_on_a_rename(self, env):
+        from domain.idp.policy import Policy
+        from domain.patch.engine import PatchOp
+        from domain.provisioning.commands import PatchCommand
+        from domain.provisioning.groups import PatchGroup
+
+        tx, clock, _, (ann, bob, cid) = env
+        gid = create(env, members=[(ann, None)]).resource.id
+        patch = PatchGroup(tx, REG.group, clock, Policy(), SyncGroupMembership())
+        patch(PatchCommand("idp", gid, (PatchOp("add", "members", [{"value": bob}], True),)))
+        assert self.versions(env) == [2, 2, 1]
+        patch(PatchCommand("idp", gid, (PatchOp("remove", f'members[value eq "{ann}"]', None, False),)))
+        assert self.versions(env) == [3, 2, 1]
+        patch(PatchCommand("idp", gid, (PatchOp("replace", "displayName", "New", True),)))
+        assert self.versions(env) == [3, 3, 1]
+
+    def test_deleting_a_group_touches_its_members(self, env):
+        tx, clock, _, (ann, bob, _) = env
+        gid = create(env, members=[(ann, None), (bob, None)]).resource.id
+        DeleteGroup(tx, clock)(DeleteCommand("idp", gid))
+        assert self.versions(env) == [3, 3, 1]

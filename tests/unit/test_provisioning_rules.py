@@ -113,6 +113,7 @@ class Members:
 
     def __init__(self, members: tuple[str, ...] = (), **policy) -> None:
         self.tx, clock, ids = InMemoryTransactions(), FixedClock(), SequentialIds()
+        self.clock = clock
         provision = ProvisionUser(self.tx, REG.user, clock, ids, ReversibleHasher())
         self.users = [provision(WriteCommand("idp", {"userName": f"u{i:02d}"})).resource.id for i in range(1, 4)]
         cmd = WriteCommand("idp", {"displayName": "G"}, members=tuple(MemberInput(self.users[i]) for i in members))
@@ -125,7 +126,7 @@ class Members:
             changed = self.sync.apply(uow, self.gid, [
                 (op, [{"value": self.users[i] if isinstance(i, int) else i} for i in items])
                 for op, items in steps
-            ])
+            ], self.clock.now())
             uow.commit()
             return changed
 
