@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from domain.errors import InvalidFilter, InvalidPath
 from domain.limits import DEFAULT_LIMITS, Limits
@@ -24,7 +23,7 @@ from domain.query.ast import (
 )
 from domain.query.paths import resolve, resolve_sub
 from domain.schema.attributes import BOOLEAN, COMPLEX, DATETIME, ResourceType
-from domain.schema.values import MAX_EXACT_INTEGER
+from domain.schema.values import MAX_EXACT_INTEGER, BadValue, date_time
 from domain.text import FORBIDDEN_CHARS
 
 _TOKEN = re.compile(
@@ -206,15 +205,13 @@ def check_comparable(path: AttrPath, op: str, value: Literal) -> None:
         raise InvalidFilter(f"operator '{op}' cannot compare with null")
     if isinstance(value, bool) and op not in ("eq", "ne"):
         raise InvalidFilter(f"operator '{op}' cannot compare with a boolean")
-    if kind == DATETIME and isinstance(value, str):
+    if kind == DATETIME and isinstance(value, str) and op not in ("co", "sw", "ew"):
+        # compared as instants: what is not one (a date alone, no offset, a week date) would
+        # silently match nothing; the same rule as stored values (RFC 7643 §2.3.5)
         try:
-            parsed = datetime.fromisoformat(value)
-            if parsed.tzinfo is not None:
-                parsed.astimezone(UTC)
-        except OverflowError:
-            raise InvalidFilter(f"the dateTime {value!r} is outside years 1 to 9999 in UTC") from None
-        except ValueError:
-            pass  # not a dateTime: matches nothing, as in every store
+            date_time(value)
+        except BadValue as err:
+            raise InvalidFilter(f"the dateTime {value!r} in '{path.name}': {err}") from None
 
 
 def parse_filter(rtype: ResourceType, text: str, limits: Limits = DEFAULT_LIMITS) -> Expr:

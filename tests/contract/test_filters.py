@@ -114,7 +114,7 @@ PARITY_USER = [
     'emails[type ne "work"]', 'emails[primary ne true]', 'emails.type ne "work"',
     'active eq false', 'active pr', 'active eq "true"', 'not (active eq false)', 'active eq null',
     'meta.created ge "2024-01-01T00:00:04Z"', 'meta.lastModified lt "2024-01-01T00:00:03Z"',
-    'meta.created gt "garbage"', 'meta.created gt "2024-01-01T00:00:00"', 'meta.created ne "garbage"',
+    'meta.created gt "2024-01-01T00:00:03+00:00"', 'meta.created ne "2024-01-01T01:00:03+01:00"',
     'meta.created co "2024"', 'meta.resourceType eq "user"', 'meta.version eq "W/\\"1\\""', 'meta.location pr',
     'meta.location eq null', 'meta pr', 'meta.version sw "W/"',
     'name.familyName co "CL"', 'name.familyName pr', 'name pr', 'name.familyName eq null',

@@ -83,8 +83,16 @@ def test_literals_no_store_can_compare_are_invalid_filters_not_server_errors(bad
         p(bad)
 
 
-def test_a_string_that_is_not_a_date_time_is_still_a_valid_filter_that_matches_nothing():
-    assert p('meta.created gt "yesterday"').value == "yesterday"
+@pytest.mark.parametrize("literal", ["yesterday", "2024-06-01", "20240601", "2024-W23-1", "2024-06-01T08:00:00"])
+@pytest.mark.parametrize("op", ["eq", "ne", "gt", "ge", "lt", "le"])
+def test_a_date_time_comparison_with_what_is_no_instant_is_invalid_not_a_silent_miss(op, literal):
+    with pytest.raises(InvalidFilter, match=f"the dateTime '{literal}' in 'meta.created'"):
+        p(f'meta.created {op} "{literal}"')
+
+
+@pytest.mark.parametrize("op", ["co", "sw", "ew"])
+def test_substring_operators_on_a_date_time_compare_its_text(op):
+    assert p(f'meta.created {op} "2024-06"').value == "2024-06"
 
 
 # Filters IdPs and scanners send that are not valid SCIM filters (tests/http/test_listing.py
