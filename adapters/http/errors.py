@@ -7,7 +7,7 @@ import json
 import logging
 
 from flask import Flask, Response, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from adapters.http import SCIM_PREFIX
 from domain import errors as e
@@ -73,9 +73,13 @@ def register(app: Flask) -> None:
     def _http(err: HTTPException) -> Response | HTTPException:
         if not _is_scim():
             return err
-        headers = {k: v for k, v in err.get_headers() if k.lower() == "allow"}
+        # Allow in a stable order (werkzeug's follows a set's)
+        headers = {k: ", ".join(sorted(v.split(", "))) for k, v in err.get_headers() if k.lower() == "allow"}
         scim_type = "invalidSyntax" if err.code == 400 else None
-        return scim_error(err.code or 500, err.description or err.name, scim_type, headers)
+        detail = err.description or err.name
+        if isinstance(err, RequestEntityTooLarge) and detail == RequestEntityTooLarge.description:
+            detail = f"the request body exceeds {request.max_content_length} bytes (server.max_body_bytes)"
+        return scim_error(err.code or 500, detail, scim_type, headers)
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception) -> Response:
