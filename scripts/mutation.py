@@ -43,6 +43,7 @@ SECURITY_RULES = {
     "a patched password is stored hashed (PATCH)": "domain.provisioning.users.xǁPatchUserǁ_*_beside*",
     "the member-change cap is checked before anything is written":
         "domain.provisioning.membership.x_check_member_changes*",
+    "absolute URLs: only valid forwarded values, or the configured public URL": "adapters.http.proxy.*",
 }
 SECURITY_MODULES = ["adapters/http/cursors.py", "adapters/credentials/*", "adapters/system.py",
                     "domain/credentials/*", "domain/provisioning/users.py", "domain/provisioning/membership.py"]
@@ -50,7 +51,7 @@ SECURITY_TESTS = ["tests/unit/test_cursors.py", "tests/unit/test_credentials.py"
                   "tests/unit/test_tokens.py", "tests/unit/test_throttle.py", "tests/unit/test_oauth_rules.py",
                   "tests/unit/test_oauth_edges.py",
                   "tests/unit/test_user_use_cases.py", "tests/unit/test_patch_use_case.py",
-                  "tests/unit/test_group_use_cases.py"]
+                  "tests/unit/test_group_use_cases.py", "tests/unit/test_proxy.py"]
 
 _LINE = re.compile(r"^\s+(\S+): (.+)$")
 _MODULE = re.compile(r"^(.*?)\.x[_ǁ]")
