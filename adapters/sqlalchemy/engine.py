@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+import time
 from functools import partial
 from typing import Any
 
@@ -42,7 +44,7 @@ def _sqlite_connect(dbapi_connection: Any, record: Any, mmap_bytes: int = 0) -> 
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute("PRAGMA busy_timeout=30000")  # first: the journal switch below may wait
-        cursor.execute("PRAGMA journal_mode=WAL")
+        _switch_to_wal(cursor)
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")  # durable enough under WAL, far fewer fsyncs
         if mmap_bytes:
@@ -53,6 +55,20 @@ def _sqlite_connect(dbapi_connection: Any, record: Any, mmap_bytes: int = 0) -> 
             cursor.execute(f"PRAGMA mmap_size={int(mmap_bytes)}")
     finally:
         cursor.close()
+
+
+def _switch_to_wal(cursor: Any, attempts: int = 600) -> None:
+    """PRAGMA journal_mode=WAL. Switching a new database needs it alone, and SQLite answers
+    "database is locked" at once, without its busy wait, when another connection is switching it
+    too (two `db upgrade` started together on a fresh file did): try again for up to 30 s."""
+    for attempt in range(attempts):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(0.05)
 
 
 def _sqlite_begin(conn: Connection) -> None:

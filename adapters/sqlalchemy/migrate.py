@@ -44,9 +44,11 @@ def head_revision() -> str:
     return head
 
 
-def upgrade(url: str) -> None:
-    """Bring the database at `url` to the head revision, in one transaction (a failed upgrade
-    leaves the schema as it was); creates every table on an empty database."""
+def upgrade(url: str, revision: str = "head") -> None:
+    """Bring the database at `url` to the head revision (or `revision`: tests of the upgrade
+    path), in one transaction (a failed upgrade leaves the schema as it was); creates every
+    table on an empty database. Upgrades serialise: PostgreSQL by an advisory lock, SQLite by
+    its write lock, so two hosts upgrading at once apply each migration once."""
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
@@ -56,7 +58,7 @@ def upgrade(url: str) -> None:
                     conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK})
                 config = _config()
                 config.attributes["connection"] = conn
-                command.upgrade(config, "head")
+                command.upgrade(config, revision)
     finally:
         engine.dispose()
 
