@@ -45,7 +45,7 @@ SECURITY_RULES = {
         "domain.provisioning.membership.x_check_member_changes*",
     "absolute URLs: only valid forwarded values, or the configured public URL": "adapters.http.proxy.*",
 }
-SECURITY_MODULES = ["adapters/http/cursors.py", "adapters/credentials/*", "adapters/system.py",
+SECURITY_MODULES = ["adapters/http/cursors.py", "adapters/http/proxy.py", "adapters/credentials/*", "adapters/system.py",
                     "domain/credentials/*", "domain/provisioning/users.py", "domain/provisioning/membership.py"]
 SECURITY_TESTS = ["tests/unit/test_cursors.py", "tests/unit/test_credentials.py",
                   "tests/unit/test_tokens.py", "tests/unit/test_throttle.py", "tests/unit/test_oauth_rules.py",

@@ -56,8 +56,8 @@ class Cursors:
             payload = _unb64(encoded)
         except (ValueError, UnicodeError):
             raise InvalidCursor("the cursor is not one this server issued") from None
-        # as bytes: compare_digest refuses a str that is not ASCII (a TypeError, was a 500)
-        if not hmac.compare_digest(mac.encode("utf-8", "replace"), self._mac(payload).encode()):
+        # compare_digest refuses a str that is not ASCII (a TypeError: it was a 500)
+        if not mac.isascii() or not hmac.compare_digest(mac, self._mac(payload)):
             raise InvalidCursor("the cursor is not one this server issued")
         body = json.loads(payload)
         if body["f"] != fingerprint:
