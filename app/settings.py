@@ -220,7 +220,7 @@ def check_public_url(url: str) -> None:
     from adapters.http.proxy import PREFIX, valid_host
 
     parts = urlsplit(url)
-    path = parts.path.rstrip("/")
+    path = parts.path.removesuffix("/")
     if (parts.scheme not in ("http", "https") or not valid_host(parts.netloc) or parts.query or parts.fragment
             or not path.endswith(SCIM_PREFIX) or not PREFIX.fullmatch(path)):
         fail("server.public_url", f"expected the service's public base URL ending in {SCIM_PREFIX}, "

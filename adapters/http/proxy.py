@@ -22,29 +22,31 @@ log = logging.getLogger(__name__)
 WsgiApp = Callable[[dict[str, Any], Any], Iterable[bytes]]
 
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-HOST = re.compile(rf"(?:{_LABEL}(?:\.{_LABEL})*\.?|\[[0-9A-Fa-f:.]+\])(?::[0-9]{{1,5}})?")
+HOST = re.compile(rf"(?:(?P<name>{_LABEL}(?:\.{_LABEL})*\.?)|\[(?P<ip6>[0-9A-Fa-f:.]+)\])(?::(?P<port>[0-9]{{1,5}}))?")
 # a path prefix of segments of RFC 3986 pchars, none of them "." or ".."
 PREFIX = re.compile(r"(?:/(?!\.\.?(?:/|$))[A-Za-z0-9._~!$&'()*+,;=:@%-]+)*")
 
 
 def valid_host(value: Any) -> bool:
-    if not isinstance(value, str) or not HOST.fullmatch(value):
+    """A Host header value: a DNS name or IPv4 address, or an IPv6 address in brackets, with
+    an optional port from 1 to 65535."""
+    match = HOST.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
         return False
-    if value.startswith("["):
-        try:
-            ipaddress.IPv6Address(value[1:value.index("]")])
-        except ValueError:
-            return False
-    port = value.rsplit(":", 1)[1] if value.count(":") == 1 or "]:" in value else None
-    return port is None or 0 < int(port) < 65536
+    if match["ip6"] is not None and not isinstance(_address(match["ip6"]), ipaddress.IPv6Address):
+        return False
+    return match["port"] is None or 0 < int(match["port"]) < 65536
+
+
+def _address(value: Any) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(value)
+    except ValueError:
+        return None
 
 
 def valid_address(value: Any) -> bool:
-    try:
-        ipaddress.ip_address(value)
-    except ValueError:
-        return False
-    return True
+    return _address(value) is not None
 
 
 # what ProxyFix may set, the check its forwarded value must pass, and what goes back with it
@@ -81,7 +83,7 @@ class PublicUrl:
     def __init__(self, app: WsgiApp, public_url: str, scim_prefix: str) -> None:
         parts = urlsplit(public_url)
         self.app, self.scheme, self.host = app, parts.scheme, parts.netloc
-        self.root = parts.path.rstrip("/").removesuffix(scim_prefix)
+        self.root = parts.path.removesuffix("/").removesuffix(scim_prefix)
         self.port = str(parts.port or (443 if parts.scheme == "https" else 80))
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:

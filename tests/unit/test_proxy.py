@@ -4,6 +4,7 @@ which are undone to what the request itself said, and the public URL that overri
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
@@ -14,15 +15,19 @@ ORIG = {"HTTP_HOST": "internal:8000", "SERVER_NAME": "internal", "SERVER_PORT": 
         "wsgi.url_scheme": "http", "SCRIPT_NAME": "", "REMOTE_ADDR": "10.0.0.2"}
 
 
+START = object()  # the WSGI server's start_response, which the middlewares must pass on
+
+
 def seen(app: Any, environ: dict[str, Any]) -> dict[str, Any]:
     """The environ the wrapped application receives."""
     got: dict[str, Any] = {}
 
     def inner(env: dict[str, Any], start_response: Any) -> list[bytes]:
+        assert start_response is START
         got.update(env)
-        return []
+        return [b"body"]
 
-    app(inner)(environ, None)
+    assert app(inner)(environ, START) == [b"body"]
     return got
 
 
@@ -31,14 +36,15 @@ def forwarded(**changes: Any) -> dict[str, Any]:
     return {**ORIG, **changes, "werkzeug.proxy_fix.orig": dict(ORIG)}
 
 
-@pytest.mark.parametrize("host", ["idm.example.com", "idm.example.com:8443", "10.0.0.7", "[2001:db8::1]",
+@pytest.mark.parametrize("host", ["idm.example.com", "idm.example.com:8443", "10.0.0.7", "[2001:db8::1]", "[::1]",
                                   "[2001:db8::1]:443", "localhost", "a-b.example.", "x:1", "x:65535"])
 def test_valid_hosts(host: str) -> None:
     assert valid_host(host)
 
 
 @pytest.mark.parametrize("host", ["", "bad host", "a/b", "u@h", "x:0", "x:65536", "x:", "x:port", "-a.example",
-                                  "a-.example", "a..b", "[zz]", "[2001:db8::1", "[::1]x", "h:1:2", None, 7,
+                                  "a-.example", "a..b", "[zz]", "[2001:db8::1", "[::1]x", "h:1:2", None, 7, "[::1::2]", "[1.2.3.4]",
+                                  "[::1::2]:443", "[12345::]",
                                   "a" * 64 + ".example"])
 def test_invalid_hosts(host: Any) -> None:
     assert not valid_host(host)
@@ -66,9 +72,27 @@ def test_valid_forwarded_values_are_kept() -> None:
         "idm.example.com:8443", "8443", "https", "/identity", "203.0.113.9")
 
 
-def test_an_invalid_host_is_undone_with_its_name_and_port() -> None:
-    got = seen(ForwardedCheck, forwarded(HTTP_HOST="bad host", SERVER_NAME="bad host", SERVER_PORT="1"))
+def test_an_invalid_host_is_undone_with_its_name_and_port_and_said(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, "adapters.http.proxy"):
+        got = seen(ForwardedCheck, forwarded(HTTP_HOST="bad host", SERVER_NAME="bad host", SERVER_PORT="1"))
     assert (got["HTTP_HOST"], got["SERVER_NAME"], got["SERVER_PORT"]) == ("internal:8000", "internal", "8000")
+    assert caplog.messages == ["ignoring an invalid forwarded HTTP_HOST: 'bad host'"]
+
+
+def test_a_long_invalid_value_is_said_cut_to_100_characters(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, "adapters.http.proxy"):
+        seen(ForwardedCheck, forwarded(HTTP_HOST="x y" * 100))
+    assert caplog.messages == [f"ignoring an invalid forwarded HTTP_HOST: {('x y' * 100)[:100]!r}"]
+
+
+def test_an_unchanged_value_is_not_checked_even_when_invalid(caplog: pytest.LogCaptureFixture) -> None:
+    """Only what ProxyFix took from the headers is checked: the request's own Host is werkzeug's."""
+    env = forwarded()
+    env["werkzeug.proxy_fix.orig"] = {**ORIG, "REMOTE_ADDR": "unix-socket"}
+    env["REMOTE_ADDR"] = "unix-socket"
+    with caplog.at_level(logging.WARNING, "adapters.http.proxy"):
+        assert seen(ForwardedCheck, env)["REMOTE_ADDR"] == "unix-socket"
+    assert caplog.messages == []
 
 
 @pytest.mark.parametrize(("key", "value"), [("wsgi.url_scheme", "ftp"), ("SCRIPT_NAME", "/../x"),
@@ -91,3 +115,6 @@ def test_the_public_url_replaces_scheme_host_port_and_prefix() -> None:
     plain = lambda inner: PublicUrl(inner, "http://h:8080/scim/v2/", "/scim/v2")  # noqa: E731
     got = seen(plain, dict(ORIG))
     assert (got["HTTP_HOST"], got["SERVER_PORT"], got["SCRIPT_NAME"]) == ("h:8080", "8080", "")
+    default = lambda inner: PublicUrl(inner, "http://h/x/scim/v2/", "/scim/v2")  # noqa: E731
+    got = seen(default, dict(ORIG))
+    assert (got["HTTP_HOST"], got["SERVER_PORT"], got["SCRIPT_NAME"]) == ("h", "80", "/x")
