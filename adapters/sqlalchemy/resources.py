@@ -228,9 +228,15 @@ class SqlResources:
         return rows
 
     def existing(self, ids: Iterable[str]) -> set[str]:
+        """In a write on PostgreSQL the rows found are held FOR KEY SHARE until commit: a
+        membership that references them cannot then fail its foreign key because a concurrent
+        DELETE committed in between (the lock waits for that DELETE, and a deleted row is not
+        found); KEY SHARE does not conflict with updates of the user's other columns."""
         found: set[str] = set()
+        lock = self._write and self._savepoints  # PostgreSQL (SQLite has one writer at a time)
         for part in chunks(ids):
-            found.update(self._conn.scalars(select(self._t.c.id).where(self._t.c.id.in_(part))))
+            query = select(self._t.c.id).where(self._t.c.id.in_(part))
+            found.update(self._conn.scalars(query.with_for_update(read=True, key_share=True) if lock else query))
         return found
 
     def touch_many(self, ids: Iterable[str], now: datetime) -> None:

@@ -102,6 +102,6 @@ class DeleteGroup(DeleteResource):
 
     kind = GROUP
 
-    def _cascade(self, uow: UnitOfWork, resource: Resource) -> None:
+    def _cascade(self, uow: UnitOfWork, resource: Resource, touched: frozenset[str]) -> None:
         touch_members(uow, resource.id, resource.last_modified)
         uow.memberships.drop_group(resource.id)

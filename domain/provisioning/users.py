@@ -4,6 +4,7 @@ and is recorded as the lifecycle event it is."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from domain.audit import CREATE, REPLACE, changed_attributes, lifecycle
@@ -105,10 +106,17 @@ class PatchUser(PatchResource):
 
 
 class DeleteUser(DeleteResource):
-    """Delete a user and its memberships; every group it belonged to gets a new version."""
+    """Delete a user and its memberships; every group it belonged to gets a new version. Its
+    groups are written before the user is locked: a group PATCH locks its group, then the users
+    it references, so the two take their locks in one order and cannot deadlock."""
 
     kind = USER
 
-    def _cascade(self, uow: UnitOfWork, resource: Resource) -> None:
-        groups = uow.memberships.drop_member(resource.id)
-        uow.groups.touch_many(groups, resource.last_modified)
+    def _before_lock(self, uow: UnitOfWork, resource_id: str, now: datetime) -> frozenset[str]:
+        groups = frozenset(g.value for g in uow.memberships.groups_of(resource_id))
+        uow.groups.touch_many(sorted(groups), now)
+        return groups
+
+    def _cascade(self, uow: UnitOfWork, resource: Resource, touched: frozenset[str]) -> None:
+        joined_since = set(uow.memberships.drop_member(resource.id)) - touched  # while we waited
+        uow.groups.touch_many(sorted(joined_since), resource.last_modified)

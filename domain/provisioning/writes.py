@@ -51,12 +51,19 @@ class DeleteResource:
     def __call__(self, cmd: DeleteCommand) -> None:
         with self._tx(write=True) as uow:
             repo = uow.repository(self.kind)
+            now = self._clock.now()
+            touched = self._before_lock(uow, cmd.resource_id, now)
             resource = repo.get(cmd.resource_id)
             check_version(resource, cmd.expected_version)
-            resource.last_modified = self._clock.now()
-            self._cascade(uow, resource)
+            resource.last_modified = now
+            self._cascade(uow, resource, touched)
             repo.delete(resource.id)
             record_and_commit(uow, cmd.principal, DELETE, resource, ())
 
-    def _cascade(self, uow: UnitOfWork, resource: Resource) -> None:
+    def _before_lock(self, uow: UnitOfWork, resource_id: str, now: datetime) -> frozenset[str]:
+        """What must be written before the resource's row is locked (the lock order): the ids
+        of the related resources it touched, handed to `_cascade`."""
+        return frozenset()
+
+    def _cascade(self, uow: UnitOfWork, resource: Resource, touched: frozenset[str]) -> None:
         """Remove what belongs to the resource, before it goes."""
