@@ -13,9 +13,11 @@ from adapters.credentials.basic import BasicAuthenticator, BasicCredential
 from adapters.credentials.bearer import BearerAuthenticator, CredentialSet
 from adapters.http.cursors import Cursors
 from adapters.http.dependencies import HttpDependencies, Paging, Profile, Profiles
+from adapters.memory.audit import InMemoryAuditLog
 from adapters.memory.credentials import InMemoryFailureCounter, InMemoryTokenStore
 from adapters.memory.oauth import InMemoryClientStore, InMemoryCodeStore
 from adapters.memory.store import InMemoryTransactions
+from adapters.sqlalchemy.audit import SqlAuditLog
 from adapters.sqlalchemy.credentials import SqlFailureCounter, SqlTokenStore
 from adapters.sqlalchemy.engine import make_engine
 from adapters.sqlalchemy.migrate import Readiness
@@ -154,6 +156,11 @@ class Container(containers.DeclarativeContainer):
         providers.Callable(backend_of, settings.provided.database.url),
         memory=providers.Object(lambda: None),
         sql=providers.ThreadSafeSingleton(Readiness, engine),
+    )
+    audit_log = providers.Selector(
+        providers.Callable(backend_of, settings.provided.database.url),
+        memory=providers.ThreadSafeSingleton(InMemoryAuditLog, transactions),
+        sql=providers.ThreadSafeSingleton(SqlAuditLog, engine),
     )
     clock = providers.ThreadSafeSingleton(SystemClock)
     ids = providers.ThreadSafeSingleton(UuidGenerator)

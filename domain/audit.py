@@ -3,9 +3,10 @@ the audit trail and the outbox later features read; lifecycle changes are named 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 CREATE, REPLACE, PATCH, DELETE = "create", "replace", "patch", "delete"
 DEACTIVATE, REACTIVATE = "deactivate", "reactivate"
@@ -40,3 +41,26 @@ def lifecycle(operation: str, before: dict[str, Any], after: dict[str, Any]) -> 
     if was is False and now is True:
         return REACTIVATE
     return operation
+
+
+@dataclass(frozen=True, slots=True)
+class AuditQuery:
+    """Which change records to read: a time range (since inclusive, until exclusive), one
+    resource, one principal; any of them may be None (no restriction)."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+    resource_id: str | None = None
+    principal: str | None = None
+
+
+class AuditLog(Protocol):
+    """The change records as an audit trail, in the order they were committed."""
+
+    def records(self, query: AuditQuery) -> Iterator[Change]:
+        """The matching records, oldest first, read a batch at a time (never all at once)."""
+        ...
+
+    def prune(self, before: datetime) -> int:
+        """Delete the records older than `before`; how many went."""
+        ...
