@@ -128,7 +128,7 @@ def install_proxies(app: Flask, settings: Settings) -> None:
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Build one app (one per process: dependency-injector wiring is process-global)."""
-    from adapters.http import dependencies, errors, health
+    from adapters.http import dependencies, errors, health, request_log
     from adapters.http.routes import blueprints
     from app.containers import Container, backend_of
 
@@ -153,6 +153,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.session_interface = NoSessions()
     container.secret_key.override(providers.Object(app.secret_key))
     errors.register(app)
+    request_log.install(app, settings.server.log_format)
     app.register_blueprint(health.blueprint(container.readiness()))
     install_oauth(app, container, settings)
     if settings.scim.enabled:

@@ -149,6 +149,8 @@ class ServerSettings:
     # the SCIM base URL as IdPs reach it (https://idm.example.com/identity/scim/v2): when set,
     # absolute URLs are built from it and the request's Host and X-Forwarded-* are ignored
     public_url: str | None = None
+    # the one line each request logs (on stderr): text for a terminal, json for a log pipeline
+    log_format: str = field(default="text", metadata=rule(choices=("text", "json")))
 
 
 @dataclass(frozen=True)

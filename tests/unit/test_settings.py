@@ -168,6 +168,7 @@ def test_the_override_variables_are_derived_from_every_scalar_setting() -> None:
         "SCIM_SERVER_MAX_BODY_BYTES": "server.max_body_bytes",
         "SCIM_SERVER_OPENAPI_PATH": "server.openapi_path",
         "SCIM_SERVER_PUBLIC_URL": "server.public_url",
+        "SCIM_SERVER_LOG_FORMAT": "server.log_format",
         "SCIM_ADMIN_USERNAME": "admin.username",
         "SCIM_ADMIN_PASSWORD": "admin.password",
         "SCIM_ADMIN_PASSWORD_HASH": "admin.password_hash",
