@@ -26,12 +26,14 @@ def _json(change: Change) -> str:
     return json.dumps({"at": change.at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
                        "principal": change.principal, "operation": change.operation,
                        "resource_type": change.resource_type, "resource_id": change.resource_id,
-                       "attributes": list(change.attributes)}, ensure_ascii=False)
+                       "attributes": list(change.attributes), "request_id": change.request_id},
+                      ensure_ascii=False)
 
 
 def _row(change: Change) -> str:
     return "  ".join((when(change.at), change.principal.ljust(16), change.operation.ljust(10),
-                      change.resource_type.ljust(5), change.resource_id.ljust(36), ",".join(change.attributes)))
+                      change.resource_type.ljust(5), change.resource_id.ljust(36), (change.request_id or "-").ljust(32),
+                      ",".join(change.attributes)))
 
 
 def show(args: argparse.Namespace) -> int:
@@ -40,7 +42,7 @@ def show(args: argparse.Namespace) -> int:
         records = container.audit_log().records(query)
         if not args.json:
             print("  ".join(("AT".ljust(20), "PRINCIPAL".ljust(16), "OPERATION".ljust(10), "TYPE ",
-                             "RESOURCE".ljust(36), "ATTRIBUTES")))
+                             "RESOURCE".ljust(36), "REQUEST".ljust(32), "ATTRIBUTES")))
         for change in records:
             print(_json(change) if args.json else _row(change))
     return 0

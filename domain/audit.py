@@ -15,7 +15,8 @@ DEACTIVATE, REACTIVATE = "deactivate", "reactivate"
 @dataclass(frozen=True, slots=True)
 class Change:
     """One write: who (the credential's name), what operation, on which resource, which
-    top-level attributes changed, and when."""
+    top-level attributes changed, when, and in which request (its X-Request-ID, when the write
+    came over HTTP)."""
 
     principal: str
     operation: str
@@ -23,6 +24,7 @@ class Change:
     resource_id: str
     attributes: tuple[str, ...]
     at: datetime
+    request_id: str | None = None
 
 
 def changed_attributes(before: dict[str, Any], after: dict[str, Any]) -> tuple[str, ...]:

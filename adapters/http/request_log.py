@@ -41,6 +41,12 @@ class TextLine(logging.Formatter):
                 f"id={f.get('resource_id')} ua={f.get('user_agent')!r}")
 
 
+def request_id() -> str | None:
+    """This request's id (None outside a request the log's hooks saw)."""
+    found: str | None = g.get("request_id")
+    return found
+
+
 def _handler() -> logging.Handler:
     """The one stderr handler of the logger (an app made again replaces its formatter only)."""
     for handler in log.handlers:

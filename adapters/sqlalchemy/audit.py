@@ -42,7 +42,7 @@ class SqlAuditLog:
                 rows = conn.execute(statement).all()
             for row in rows:
                 yield Change(row.principal, row.operation, row.resource_type, row.resource_id,
-                             tuple(row.attributes), row.at)
+                             tuple(row.attributes), row.at, row.request_id)
             if len(rows) < self._batch:
                 return
             after = rows[-1].id

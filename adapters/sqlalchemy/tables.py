@@ -138,6 +138,8 @@ changes = Table(
     Column("resource_type", String, nullable=False),
     Column("resource_id", String, nullable=False),
     Column("attributes", JSON_DOC, nullable=False),
+    Column("request_id", String, nullable=True),  # migration 0006
+    Index(None, "at"),  # audit --since, audit prune (migration 0006)
 )
 
 service_settings = Table(

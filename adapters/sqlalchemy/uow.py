@@ -87,7 +87,7 @@ def _change_row(c: Change) -> dict[str, object]:
     return {
         "at": c.at, "principal": c.principal, "operation": c.operation,
         "resource_type": c.resource_type, "resource_id": c.resource_id,
-        "attributes": list(c.attributes),
+        "attributes": list(c.attributes), "request_id": c.request_id,
     }
 
 

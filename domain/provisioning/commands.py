@@ -54,6 +54,7 @@ class WriteCommand:
     members: tuple[MemberInput, ...] | None = None
     expected_version: Versions = None
     related: bool = True  # whether the response needs the user's groups / the group's members
+    request_id: str | None = None  # the request's X-Request-ID, kept in the change record
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ class PatchCommand:
     operations: tuple[PatchOp, ...]
     expected_version: Versions = None
     related: bool = True
+    request_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,7 @@ class DeleteCommand:
     principal: str
     resource_id: str
     expected_version: Versions = None
+    request_id: str | None = None
 
 
 @dataclass(frozen=True)

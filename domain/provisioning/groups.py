@@ -47,7 +47,7 @@ class CreateGroup:
             uow.groups.add(group)
             self._sync.initial(uow, group.id, members, now)
             names = changed_attributes({}, group.data) + (("members",) if members else ())
-            record_and_commit(uow, cmd.principal, CREATE, group, names)
+            record_and_commit(uow, cmd.principal, CREATE, group, names, cmd.request_id)
             return view_of(uow, group, cmd.related)
 
 
@@ -76,7 +76,7 @@ class ReplaceGroup:
                 names += ("members",)
             if names:
                 group.data = dict(cmd.attributes)
-                commit_update(uow, group, cmd.principal, REPLACE, names, now)
+                commit_update(uow, group, cmd.principal, REPLACE, names, now, cmd.request_id)
             return view_of(uow, group, cmd.related)
 
 

@@ -40,7 +40,7 @@ class PatchResource:
             if names:
                 operation = self._operation(resource.data, data)
                 resource.data = data
-                commit_update(uow, resource, cmd.principal, operation, names, self._clock.now())
+                commit_update(uow, resource, cmd.principal, operation, names, self._clock.now(), cmd.request_id)
             return view_of(uow, resource, cmd.related)
 
     def _operation(self, before: dict[str, Any], after: dict[str, Any]) -> str:

@@ -41,7 +41,7 @@ class ProvisionUser:
         with self._tx(write=True) as uow:
             uow.users.add(user)
             names = changed_attributes({}, user.data) + (("password",) if hashed else ())
-            record_and_commit(uow, cmd.principal, CREATE, user, names)
+            record_and_commit(uow, cmd.principal, CREATE, user, names, cmd.request_id)
         return View(user, groups=[])
 
 
@@ -69,7 +69,7 @@ class ReplaceUser:
                 operation = lifecycle(REPLACE, user.data, new)
                 user.data = new
                 user.password_hash = hashed or user.password_hash
-                commit_update(uow, user, cmd.principal, operation, names, self._clock.now())
+                commit_update(uow, user, cmd.principal, operation, names, self._clock.now(), cmd.request_id)
             return view_of(uow, user, cmd.related)
 
     def _new_hash(self, stored: str | None, password: str | None) -> str | None:

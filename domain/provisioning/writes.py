@@ -21,21 +21,21 @@ def check_version(resource: Resource, expected: Versions) -> None:
 
 
 def commit_update(uow: UnitOfWork, resource: Resource, principal: str, operation: str,
-                  names: tuple[str, ...], now: datetime) -> None:
+                  names: tuple[str, ...], now: datetime, request_id: str | None = None) -> None:
     """Save `resource` (its new state already set) as the next version of the one read in this
     unit of work, record the change and commit. The store refuses the save (PreconditionFailed)
     if another writer saved since the read."""
     read_version = resource.version
     resource.touch(now)
     uow.repository(resource.resource_type).save(resource, read_version, names)
-    record_and_commit(uow, principal, operation, resource, names)
+    record_and_commit(uow, principal, operation, resource, names, request_id)
 
 
 def record_and_commit(uow: UnitOfWork, principal: str, operation: str, resource: Resource,
-                      names: tuple[str, ...]) -> None:
+                      names: tuple[str, ...], request_id: str | None = None) -> None:
     """Record what a write did and commit it with the change record."""
     uow.record(Change(principal, operation, resource.resource_type, resource.id, names,
-                      resource.last_modified))
+                      resource.last_modified, request_id))
     uow.commit()
 
 
@@ -58,7 +58,7 @@ class DeleteResource:
             resource.last_modified = now
             self._cascade(uow, resource, touched)
             repo.delete(resource.id)
-            record_and_commit(uow, cmd.principal, DELETE, resource, ())
+            record_and_commit(uow, cmd.principal, DELETE, resource, (), cmd.request_id)
 
     def _before_lock(self, uow: UnitOfWork, resource_id: str, now: datetime) -> frozenset[str]:
         """What must be written before the resource's row is locked (the lock order): the ids

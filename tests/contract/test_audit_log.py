@@ -19,7 +19,7 @@ from domain.ports import Transactions
 from tests.contract.conftest import REGISTRY, at
 
 RECORDS = [Change("okta", "create", "User", "u1", ("userName",), at(0)),
-           Change("entra", "create", "User", "u2", ("userName", "emails"), at(10)),
+           Change("entra", "create", "User", "u2", ("userName", "emails"), at(10), "req-2"),
            Change("okta", "deactivate", "User", "u1", ("active",), at(20)),
            Change("okta", "delete", "Group", "g1", (), at(30))]
 

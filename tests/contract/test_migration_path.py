@@ -1,6 +1,6 @@
 """The upgrade path with data in it, on SQLite and PostgreSQL: a database made at the first
 revision, filled there (users with side rows, a group and its members, change records) and at
-0004 (a bearer token of the time), upgraded to head, is exactly the tables module's schema with
+0004 (a bearer token of the time; a change record from before 0006's request ids), upgraded to head, is exactly the tables module's schema with
 every row readable; and two upgrades started at once both succeed, applying each migration once."""
 
 from __future__ import annotations
@@ -12,13 +12,15 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import insert, select
 
+from adapters.sqlalchemy.audit import SqlAuditLog
 from adapters.sqlalchemy.credentials import SqlTokenStore
 from adapters.sqlalchemy.engine import make_engine
 from adapters.sqlalchemy.migrate import current_revision, head_revision, upgrade
-from adapters.sqlalchemy.tables import metadata, tokens
+from adapters.sqlalchemy.tables import changes, metadata, tokens
 from adapters.sqlalchemy.uow import SqlTransactions
+from domain.audit import AuditQuery, Change
 from domain.query.ast import Query
-from tests.contract.conftest import REGISTRY, change, group, user
+from tests.contract.conftest import REGISTRY, group, user
 from tests.contract.test_migrations import empty_url  # noqa: F401  (the fixture: SQLite and PostgreSQL)
 
 WHEN = datetime(2026, 1, 1, tzinfo=UTC)
@@ -50,8 +52,10 @@ def fill_at_first_revision(url: str) -> None:
         uow.users.add(user("u2", "bob", 1))
         uow.groups.add(group("g1", "Team"))
         uow.memberships.add("g1", ["u1", "u2"])
-        uow.record(change("u1"))
         uow.commit()
+    with engine.begin() as conn:  # a change record as 0001 stored it (no request id until 0006)
+        conn.execute(insert(changes).values(at=WHEN, principal="okta", operation="create", resource_type="User",
+                                            resource_id="u1", attributes=["userName"]))
     engine.dispose()
 
 
@@ -74,6 +78,8 @@ def test_an_upgrade_from_the_first_revision_keeps_every_row(empty_url: str) -> N
         assert uow.users.get("u1").data["emails"] == [{"value": "a@example.com", "primary": True}]
         assert [m.value for m in uow.memberships.members("g1")] == ["u1", "u2"]
         assert [g.value for g in uow.memberships.groups_of("u2")] == ["g1"]
+    assert list(SqlAuditLog(engine).records(AuditQuery())) == [
+        Change("okta", "create", "User", "u1", ("userName",), WHEN, None)]
     token = SqlTokenStore(engine).by_digest("d" * 64)
     assert token is not None and (token.credential, token.kind, token.note) == ("okta", "bearer", "before 0005")
     with engine.connect() as conn:

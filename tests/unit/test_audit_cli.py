@@ -28,7 +28,7 @@ def config(tmp_path: Path) -> str:
     path.write_text(yaml.safe_dump({"scim": {"auth": auth}, "database": {"url": url}}))
     client = create_app(load_settings(str(path), env={})).test_client()
     headers = {"Content-Type": "application/scim+json"}
-    made = client.post("/scim/v2/Users", auth=("okta", PASSWORD), headers=headers, json={
+    made = client.post("/scim/v2/Users", auth=("okta", PASSWORD), headers={**headers, "X-Request-ID": "okta-7"}, json={
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "alice", "password": "secret-1"})
     uid = made.json["id"]
     client.patch(f"/scim/v2/Users/{uid}", auth=("okta", PASSWORD), headers=headers, json={
@@ -45,6 +45,8 @@ def test_the_records_in_json_name_who_what_and_when_but_no_value(run: Run, confi
     assert [(r["principal"], r["operation"], r["resource_type"]) for r in records] == [
         ("okta", "create", "User"), ("okta", "deactivate", "User"), ("okta", "delete", "User")]
     assert records[1]["attributes"] == ["active"] and records[0]["at"].endswith("Z")
+    assert records[0]["request_id"] == "okta-7"  # the X-Request-ID the request log shows too
+    assert len(records[1]["request_id"]) == 32 and records[1]["request_id"] != records[2]["request_id"]
     assert "alice" not in out and "secret-1" not in out  # attribute names, never values
 
 

@@ -16,6 +16,7 @@ from adapters.http.auth import principal, profile
 from adapters.http.dependencies import HttpDependencies
 from adapters.http.loaders import loader_for
 from adapters.http.messages import patch_operations
+from adapters.http.request_log import request_id
 from adapters.http.requests import if_match, if_none_match, json_object, url_params
 from adapters.http.responses import empty, resource_response, wants_related
 from adapters.http.routes import listing
@@ -46,7 +47,7 @@ def _write_command(rtype: ResourceType, proj: Projection, resource_id: str | Non
     if resource_id is not None and loaded.resource_id not in (None, resource_id):
         raise Mutability(f"'id' in the body ({loaded.resource_id}) differs from the URL ({resource_id})")
     return WriteCommand(principal(), loaded.attributes, resource_id, loaded.password, loaded.members,
-                        if_match() if resource_id else None, wants_related(rtype, proj))
+                        if_match() if resource_id else None, wants_related(rtype, proj), request_id())
 
 
 @inject
@@ -114,14 +115,14 @@ class Item(MethodView):
         policy, proj = _policy(), _projection(self.rtype)
         related = wants_related(self.rtype, proj) and policy.patch_response != 204
         operations = patch_operations(json_object(policy.limits))
-        command = PatchCommand(principal(), resource_id, operations, if_match(), related)
+        command = PatchCommand(principal(), resource_id, operations, if_match(), related, request_id())
         view = _operations(self.rtype.name).patch(command)
         if policy.patch_response == 204:
             return empty(204, view.resource.etag)
         return _answer(view, self.rtype, proj)
 
     def delete(self, resource_id: str) -> Response:
-        _operations(self.rtype.name).delete(DeleteCommand(principal(), resource_id, if_match()))
+        _operations(self.rtype.name).delete(DeleteCommand(principal(), resource_id, if_match(), request_id()))
         return empty(204)
 
 
