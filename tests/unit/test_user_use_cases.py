@@ -86,6 +86,20 @@ class TestProvisionUser:
         assert change.attributes == ("userName", "password")
 
 
+    def test_every_write_records_the_request_it_came_in(self, tx, clock):
+        """The change record names the command's request id (the X-Request-ID of the log)."""
+        created = ProvisionUser(tx, REG.user, clock, IDS, ReversibleHasher())(
+            WriteCommand("idp", {"userName": "r"}, request_id="req-create"))
+        ReplaceUser(tx, REG.user, clock, ReversibleHasher())(
+            WriteCommand("idp", {"userName": "r", "title": "T"}, created.resource.id, request_id="req-put"))
+        PatchUser(tx, REG.user, clock, Policy(), ReversibleHasher())(PatchCommand(
+            "idp", created.resource.id, (PatchOp("replace", "active", False, True),), request_id="req-patch"))
+        DeleteUser(tx, clock)(DeleteCommand("idp", created.resource.id, request_id="req-delete"))
+        assert [c.request_id for c in tx.store.changes] == ["req-create", "req-put", "req-patch", "req-delete"]
+        provision(tx, clock, userName="no-request")
+        assert tx.store.changes[-1].request_id is None
+
+
 class TestReplaceUser:
     def test_omitted_attributes_are_cleared_but_active_and_password_are_kept(self, tx, clock):
         user = provision(tx, clock, userName="a", displayName="A", active=False, password="p")
