@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import logging
 
-from flask import Flask, Response, request
+from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from adapters.http import SCIM_PREFIX
@@ -83,5 +83,25 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception) -> Response:
+        if _unreadable_body(err):
+            return _bad_body()
         log.exception("unhandled error on %s %s", request.method, request.path)
         return scim_error(500, "internal server error")
+
+
+UNREADABLE = "the request body is malformed (its chunked encoding cannot be read)"
+
+
+def _unreadable_body(err: Exception) -> bool:
+    """gunicorn raises its HTTP parse errors (a bad chunk size, a chunk without its CRLF) from
+    inside the body read of whatever route reads the body (the OAuth token endpoint's form too):
+    the client's error, not the service's. Known by module, so nothing here imports gunicorn."""
+    return type(err).__module__.startswith("gunicorn.http")
+
+
+def _bad_body() -> Response:
+    if _is_scim():
+        return scim_error(400, UNREADABLE, "invalidSyntax")
+    response = jsonify({"error": "invalid_request", "error_description": UNREADABLE})  # RFC 6749 §5.2
+    response.status_code = 400
+    return response

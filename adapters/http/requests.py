@@ -12,6 +12,7 @@ from typing import Any
 from flask import request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, UnsupportedMediaType
 
+from adapters.http.errors import UNREADABLE
 from domain.errors import InvalidSyntax, InvalidValue, PreconditionFailed
 from domain.idp.policy import Policy
 from domain.limits import Limits
@@ -54,7 +55,7 @@ def _read_body() -> bytes:
     except HTTPException:
         raise
     except Exception:  # whatever the WSGI server's reader raises: the body is unreadable
-        raise InvalidSyntax("the request body is malformed (its chunked encoding cannot be read)") from None
+        raise InvalidSyntax(UNREADABLE) from None
     expected = request.content_length
     if expected is not None and len(raw) < expected:
         raise InvalidSyntax(f"the request body ended after {len(raw)} of its {expected} bytes")
