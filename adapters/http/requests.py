@@ -10,9 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import request
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, UnsupportedMediaType
+from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
 
-from adapters.http.errors import UNREADABLE
 from domain.errors import InvalidSyntax, InvalidValue, PreconditionFailed
 from domain.idp.policy import Policy
 from domain.limits import Limits
@@ -47,15 +46,10 @@ def _check_document(value: Any, limits: Limits) -> None:
 
 def _read_body() -> bytes:
     """The body's bytes, all of them: 413 past server.max_body_bytes (werkzeug's own), 400
-    invalidSyntax when the server's reader fails (gunicorn raises its parse errors, e.g. a
-    malformed chunk size or a chunk without its CRLF, from inside the read) or when the body ends
-    before its Content-Length (gunicorn hands over what came before the client went away)."""
-    try:
-        raw = request.get_data(cache=False)
-    except HTTPException:
-        raise
-    except Exception:  # whatever the WSGI server's reader raises: the body is unreadable
-        raise InvalidSyntax(UNREADABLE) from None
+    invalidSyntax when the body ends before its Content-Length (gunicorn hands over what came
+    before the client went away). A body the server cannot read at all (gunicorn's parse errors
+    from inside the read) is answered by adapters/http/errors.py, for every route alike."""
+    raw = request.get_data(cache=False)
     expected = request.content_length
     if expected is not None and len(raw) < expected:
         raise InvalidSyntax(f"the request body ended after {len(raw)} of its {expected} bytes")
