@@ -128,7 +128,7 @@ def install_proxies(app: Flask, settings: Settings) -> None:
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Build one app (one per process: dependency-injector wiring is process-global)."""
-    from adapters.http import dependencies, errors, health, request_log
+    from adapters.http import changes, dependencies, errors, health, request_log
     from adapters.http.routes import blueprints
     from app.containers import Container, backend_of
 
@@ -160,5 +160,6 @@ def create_app(settings: Settings | None = None) -> Flask:
         dependencies.use(container.http())
         for bp in blueprints(registry, settings.server.openapi_path):
             app.register_blueprint(bp)
+        app.register_blueprint(changes.blueprint(container.follow_changes(), registry))
     app.extensions["container"] = container
     return app

@@ -29,6 +29,7 @@ from domain.capabilities import Capabilities
 from domain.credentials.oauth import CodeStore, Grants, Lifetimes, OAuthClients
 from domain.credentials.throttle import Throttle, ThrottleRules
 from domain.credentials.tokens import Tokens, TokenStore
+from domain.feed import FollowChanges
 from domain.idp.policy import Policy, policy_for
 from domain.model import GROUP, USER
 from domain.ports import Authenticator, Clock, IdGenerator, PasswordHasher, Transactions
@@ -162,6 +163,7 @@ class Container(containers.DeclarativeContainer):
         memory=providers.ThreadSafeSingleton(InMemoryAuditLog, transactions),
         sql=providers.ThreadSafeSingleton(SqlAuditLog, engine),
     )
+    follow_changes = providers.ThreadSafeSingleton(FollowChanges, audit_log)
     clock = providers.ThreadSafeSingleton(SystemClock)
     ids = providers.ThreadSafeSingleton(UuidGenerator)
     hasher = providers.ThreadSafeSingleton(Argon2Hasher)

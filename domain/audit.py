@@ -25,6 +25,31 @@ class Change:
     attributes: tuple[str, ...]
     at: datetime
     request_id: str | None = None
+    members_added: tuple[str, ...] = ()  # a group's new members (ids), in id order
+    members_removed: tuple[str, ...] = ()  # the members it lost
+
+
+@dataclass(frozen=True, slots=True)
+class MemberDelta:
+    """What one write did to a group's membership, net: a member added then removed by the same
+    PATCH is neither. Kept in the change record (the change feed and events name the members)."""
+
+    added: frozenset[str] = frozenset()
+    removed: frozenset[str] = frozenset()
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.removed)
+
+    def then_added(self, ids: set[str]) -> MemberDelta:
+        """This delta followed by adding `ids` (the ones actually added)."""
+        return MemberDelta(self.added | (ids - self.removed), self.removed - ids)
+
+    def then_removed(self, ids: set[str]) -> MemberDelta:
+        """This delta followed by removing `ids` (the ones actually removed)."""
+        return MemberDelta(self.added - ids, self.removed | (ids - self.added))
+
+
+NO_MEMBERS = MemberDelta()
 
 
 def changed_attributes(before: dict[str, Any], after: dict[str, Any]) -> tuple[str, ...]:

@@ -69,6 +69,10 @@ class Forbidden(DomainError):
     """The principal may not perform this operation."""
 
 
+class Gone(DomainError):
+    """What was asked for is gone for good (e.g. change records pruned behind a cursor)."""
+
+
 class PayloadTooLarge(DomainError):
     """The request exceeds a configured size or count limit."""
 

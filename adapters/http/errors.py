@@ -31,6 +31,7 @@ ERROR_TABLE: dict[type[e.DomainError], tuple[int, str | None]] = {
     e.Forbidden: (403, None),
     e.NotFound: (404, None),
     e.Uniqueness: (409, "uniqueness"),
+    e.Gone: (410, None),
     e.PreconditionFailed: (412, None),
     e.PayloadTooLarge: (413, None),
     e.NotSupported: (501, None),

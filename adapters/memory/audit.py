@@ -1,4 +1,6 @@
-"""The audit trail of the in-memory store (domain.audit.AuditLog): its change list, in order."""
+"""The audit trail and change feed of the in-memory store (domain.audit.AuditLog,
+domain.feed.ChangeFeed): its change list, in commit order (every unit of work holds the store's
+lock), numbered from 1 whatever was pruned from its front."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ from datetime import datetime
 
 from adapters.memory.store import InMemoryTransactions
 from domain.audit import AuditQuery, Change
+from domain.feed import Recorded
 
 
 def _matches(change: Change, query: AuditQuery) -> bool:
@@ -24,7 +27,23 @@ class InMemoryAuditLog:
         yield from (c for c in list(self._store.changes) if _matches(c, query))
 
     def prune(self, before: datetime) -> int:
-        kept = [c for c in self._store.changes if c.at >= before]
-        pruned = len(self._store.changes) - len(kept)
-        self._store.changes[:] = kept
-        return pruned
+        """Delete the records up to the newest one older than `before` (a prefix, as in SQL)."""
+        with self._store.lock:
+            changes = self._store.changes
+            through = max((i for i, c in enumerate(changes) if c.at < before), default=-1) + 1
+            del changes[:through]
+            self._store.changes_pruned += through
+            return through
+
+    def after(self, seq: int, limit: int) -> list[Recorded]:
+        with self._store.lock:
+            first = max(seq - self._store.changes_pruned, 0)
+            return [Recorded(self._store.changes_pruned + i + 1, c) for i, c in
+                    enumerate(self._store.changes[first:first + limit], start=first)]
+
+    def horizon(self) -> int:
+        return self._store.changes_pruned
+
+    def last(self) -> int:
+        with self._store.lock:
+            return self._store.changes_pruned + len(self._store.changes)

@@ -31,7 +31,8 @@ class InMemoryStore:
     user_names: dict[str, str] = field(default_factory=dict)  # fold(userName) -> id
     members: dict[str, set[str]] = field(default_factory=dict)  # group id -> user ids
     member_of: dict[str, set[str]] = field(default_factory=dict)  # user id -> group ids
-    changes: list[Change] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)  # in commit order
+    changes_pruned: int = 0  # records pruned from the front: changes[i] is number pruned + i + 1
     lock: threading.RLock = field(default_factory=threading.RLock)
 
 

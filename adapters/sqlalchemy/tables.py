@@ -51,6 +51,8 @@ def key_string(length: int | None = None) -> String:
 
 
 JSON_DOC = JSON().with_variant(JSONB(), "postgresql")
+# the same where Python's None is SQL NULL (not the JSON null)
+JSON_OR_NULL = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 
 metadata = MetaData(naming_convention={
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -139,7 +141,10 @@ changes = Table(
     Column("resource_id", String, nullable=False),
     Column("attributes", JSON_DOC, nullable=False),
     Column("request_id", String, nullable=True),  # migration 0006
+    Column("members_added", JSON_OR_NULL, nullable=True),  # a group's member ids; NULL: none (0007)
+    Column("members_removed", JSON_OR_NULL, nullable=True),
     Index(None, "at"),  # audit --since, audit prune (migration 0006)
+    sqlite_autoincrement=True,  # numbers never reused, even once every record is pruned (0007)
 )
 
 service_settings = Table(

@@ -15,6 +15,9 @@ from domain.ports import MembershipRepository, ResourceRepository
 from domain.schema.registry import Registry
 
 _INSERT_CHANGES = insert(changes)
+# pg_advisory_xact_lock key of the commit order: the change records of concurrent writers are
+# numbered and committed one writer at a time (adapters/sqlalchemy/migrate.py has its own key)
+COMMIT_ORDER_LOCK = 0x5C1A_0002
 
 
 class SqlUnitOfWork:
@@ -77,10 +80,23 @@ class SqlUnitOfWork:
         if conn is None:
             raise RuntimeError("commit() outside the unit of work")
         if self._pending:
+            _in_commit_order(conn)
             conn.execute(_INSERT_CHANGES, [_change_row(c) for c in self._pending])
             self._pending.clear()
         conn.commit()
         conn.execution_options(**{WRITE_OPTION: False})
+
+
+def _in_commit_order(conn: Connection) -> None:
+    """Make the change records' numbers the commit order (the change feed's promise). On
+    PostgreSQL a sequence hands out numbers as inserts ask, and a writer that took 7 may commit
+    after one that took 8: a follower that read 8 would skip 7 for ever. So the records are
+    numbered under a transaction lock held until the commit has become visible: the numbers are
+    taken one writer at a time, in the order of the commits. It is the last lock a write takes
+    and the insert under it waits on nothing else, so it cannot deadlock; it is held for the
+    insert and the commit alone. SQLite's writers are serialised whole (BEGIN IMMEDIATE)."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({COMMIT_ORDER_LOCK})")
 
 
 def _change_row(c: Change) -> dict[str, object]:
@@ -88,6 +104,8 @@ def _change_row(c: Change) -> dict[str, object]:
         "at": c.at, "principal": c.principal, "operation": c.operation,
         "resource_type": c.resource_type, "resource_id": c.resource_id,
         "attributes": list(c.attributes), "request_id": c.request_id,
+        "members_added": list(c.members_added) or None,
+        "members_removed": list(c.members_removed) or None,
     }
 
 

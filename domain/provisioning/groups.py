@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.audit import CREATE, REPLACE, changed_attributes
+from domain.audit import CREATE, NO_MEMBERS, REPLACE, changed_attributes
 from domain.idp.policy import Policy
 from domain.model import GROUP, Resource
 from domain.patch.engine import PatchResult
@@ -17,7 +17,7 @@ from domain.provisioning.membership import (
     member_ids,
     touch_members,
 )
-from domain.provisioning.patching import PatchResource
+from domain.provisioning.patching import Beside, PatchResource
 from domain.provisioning.views import view_of
 from domain.provisioning.writes import (
     DeleteResource,
@@ -45,9 +45,9 @@ class CreateGroup:
         group = Resource(self._ids.new(), GROUP, dict(cmd.attributes), now, now)
         with self._tx(write=True) as uow:
             uow.groups.add(group)
-            self._sync.initial(uow, group.id, members, now)
+            delta = self._sync.initial(uow, group.id, members, now)
             names = changed_attributes({}, group.data) + (("members",) if members else ())
-            record_and_commit(uow, cmd.principal, CREATE, group, names, cmd.request_id)
+            record_and_commit(uow, cmd.principal, CREATE, group, names, cmd.request_id, delta)
             return view_of(uow, group, cmd.related)
 
 
@@ -72,11 +72,12 @@ class ReplaceGroup:
             now = self._clock.now()
             if "displayName" in names:  # every member's `groups` shows the new name
                 touch_members(uow, group.id, now)
-            if members is not None and self._sync.exactly(uow, group.id, members, now):
+            delta = NO_MEMBERS if members is None else self._sync.exactly(uow, group.id, members, now)
+            if delta:
                 names += ("members",)
             if names:
                 group.data = dict(cmd.attributes)
-                commit_update(uow, group, cmd.principal, REPLACE, names, now, cmd.request_id)
+                commit_update(uow, group, cmd.principal, REPLACE, names, now, cmd.request_id, delta)
             return view_of(uow, group, cmd.related)
 
 
@@ -89,12 +90,14 @@ class PatchGroup(PatchResource):
         self._sync = members
 
     def _apply_beside(self, uow: UnitOfWork, resource: Resource, result: PatchResult,
-                      beside: Any) -> tuple[str, ...]:
+                      beside: Any) -> Beside:
         now = self._clock.now()
         if result.data.get("displayName") != resource.data.get("displayName"):
             touch_members(uow, resource.id, now)  # every member's `groups` shows the new name
-        changed = bool(result.member_steps) and self._sync.apply(uow, resource.id, result.member_steps, now)
-        return ("members",) if changed else ()
+        if not result.member_steps:
+            return (), NO_MEMBERS
+        delta = self._sync.apply(uow, resource.id, result.member_steps, now)
+        return ("members",) if delta else (), delta
 
 
 class DeleteGroup(DeleteResource):

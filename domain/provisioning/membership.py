@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from domain.audit import NO_MEMBERS, MemberDelta
 from domain.errors import InvalidValue, PayloadTooLarge
 from domain.idp.policy import IGNORE_AND_REPORT, Policy
 from domain.ports import UnitOfWork
@@ -72,44 +73,50 @@ class SyncGroupMembership:
     def __init__(self, policy: MemberPolicy | None = None) -> None:
         self.policy = policy or MemberPolicy()
 
-    def initial(self, uow: UnitOfWork, group_id: str, members: list[str], now: datetime) -> bool:
+    def initial(self, uow: UnitOfWork, group_id: str, members: list[str],
+                now: datetime) -> MemberDelta:
         """Members of a new group; every one must exist (400 otherwise)."""
         self._require_existing(uow, members)
         added = uow.memberships.add(group_id, members)
         uow.users.touch_many(sorted(added), now)
-        return bool(added)
+        return MemberDelta(frozenset(added))
 
-    def exactly(self, uow: UnitOfWork, group_id: str, members: list[str], now: datetime) -> bool:
-        """Make the membership exactly `members` (PUT); whether anything changed."""
+    def exactly(self, uow: UnitOfWork, group_id: str, members: list[str],
+                now: datetime) -> MemberDelta:
+        """Make the membership exactly `members` (PUT); what changed."""
         self._require_existing(uow, members)
         added, removed = uow.memberships.replace(group_id, members)
         check_member_changes(len(added) + len(removed), self.policy.max_changes)
         uow.users.touch_many(sorted(added | removed), now)
-        return bool(added or removed)
+        return MemberDelta(frozenset(added), frozenset(removed))
 
-    def apply(self, uow: UnitOfWork, group_id: str, steps: list[Step], now: datetime) -> bool:
-        """A PATCH's membership steps, in order; whether anything changed. Clearing a group is
-        one statement whatever its size, so it is not counted against the cap. Each user whose
+    def apply(self, uow: UnitOfWork, group_id: str, steps: list[Step],
+              now: datetime) -> MemberDelta:
+        """A PATCH's membership steps, in order; what changed, net. Clearing a group is one
+        statement whatever its size, so it is not counted against the cap. Each user whose
         membership changed gets a new version (its `groups` changed), once."""
-        changes, changed = 0, set[str]()
+        changes, changed, delta = 0, set[str](), NO_MEMBERS
         for op, items in steps:
             ids = member_ids(MemberInput(i["value"], i.get("type")) for i in items)
             if op == "remove":
                 removed = uow.memberships.remove(group_id, ids)
                 changes, changed = changes + len(removed), changed | removed
+                delta = delta.then_removed(removed)
                 continue
             ids = self._known(uow, ids)
             if op == "add":
                 added = uow.memberships.add(group_id, ids)
                 changes, changed = changes + len(added), changed | added
+                delta = delta.then_added(added)
             else:
                 added, removed = uow.memberships.replace(group_id, ids)
                 changes += len(added) + (len(removed) if ids else 0)
                 changed |= added | removed
+                delta = delta.then_removed(removed).then_added(added)
             check_member_changes(changes, self.policy.max_changes)  # stop early: rolls back
         check_member_changes(changes, self.policy.max_changes)  # removes count too
         uow.users.touch_many(sorted(changed), now)
-        return bool(changed)
+        return delta
 
     def _require_existing(self, uow: UnitOfWork, ids: list[str]) -> None:
         missing = set(ids) - uow.users.existing(ids)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.audit import PATCH, changed_attributes
+from domain.audit import NO_MEMBERS, PATCH, MemberDelta, changed_attributes
 from domain.idp.policy import Policy
 from domain.model import Resource
 from domain.patch.engine import PatchEngine, PatchResult
@@ -16,6 +16,9 @@ from domain.provisioning.writes import check_version, commit_update
 from domain.schema.attributes import ResourceType
 from domain.schema.rules import check_immutable, check_required
 from domain.schema.validation import conform
+
+# what changed beside the attributes: the names (a password, members) and the members' delta
+Beside = tuple[tuple[str, ...], MemberDelta]
 
 
 class PatchResource:
@@ -36,11 +39,13 @@ class PatchResource:
             check_required(self._rtype, data)
             check_immutable(self._rtype, resource.data, data)
             names = changed_attributes(resource.data, data)
-            names += self._apply_beside(uow, resource, result, beside)
+            more, delta = self._apply_beside(uow, resource, result, beside)
+            names += more
             if names:
                 operation = self._operation(resource.data, data)
                 resource.data = data
-                commit_update(uow, resource, cmd.principal, operation, names, self._clock.now(), cmd.request_id)
+                commit_update(uow, resource, cmd.principal, operation, names, self._clock.now(),
+                              cmd.request_id, delta)
             return view_of(uow, resource, cmd.related)
 
     def _operation(self, before: dict[str, Any], after: dict[str, Any]) -> str:
@@ -51,6 +56,7 @@ class PatchResource:
         return None
 
     def _apply_beside(self, uow: UnitOfWork, resource: Resource, result: PatchResult,
-                      beside: Any) -> tuple[str, ...]:
-        """Apply what lives beside the attributes; the names of what changed."""
-        return ()
+                      beside: Any) -> Beside:
+        """Apply what lives beside the attributes; the names of what changed, and the delta of
+        the members."""
+        return (), NO_MEMBERS

@@ -7,14 +7,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from domain.audit import CREATE, REPLACE, changed_attributes, lifecycle
+from domain.audit import CREATE, NO_MEMBERS, REPLACE, changed_attributes, lifecycle
 from domain.errors import InvalidValue
 from domain.idp.policy import Policy
 from domain.model import USER, Resource
 from domain.patch.engine import PatchResult
 from domain.ports import Clock, IdGenerator, PasswordHasher, Transactions, UnitOfWork
 from domain.provisioning.commands import View, WriteCommand
-from domain.provisioning.patching import PatchResource
+from domain.provisioning.patching import Beside, PatchResource
 from domain.provisioning.views import view_of
 from domain.provisioning.writes import (
     DeleteResource,
@@ -98,11 +98,11 @@ class PatchUser(PatchResource):
         return password
 
     def _apply_beside(self, uow: UnitOfWork, resource: Resource, result: PatchResult,
-                      beside: Any) -> tuple[str, ...]:
+                      beside: Any) -> Beside:
         if beside is None:
-            return ()
+            return (), NO_MEMBERS
         resource.password_hash = self._hasher.hash(beside)
-        return ("password",)
+        return ("password",), NO_MEMBERS
 
 
 class DeleteUser(DeleteResource):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from domain.audit import DELETE, Change
+from domain.audit import DELETE, NO_MEMBERS, Change, MemberDelta
 from domain.errors import PreconditionFailed
 from domain.model import Resource
 from domain.ports import Clock, Transactions, UnitOfWork
@@ -21,21 +21,25 @@ def check_version(resource: Resource, expected: Versions) -> None:
 
 
 def commit_update(uow: UnitOfWork, resource: Resource, principal: str, operation: str,
-                  names: tuple[str, ...], now: datetime, request_id: str | None = None) -> None:
+                  names: tuple[str, ...], now: datetime, request_id: str | None = None,
+                  members: MemberDelta = NO_MEMBERS) -> None:
     """Save `resource` (its new state already set) as the next version of the one read in this
     unit of work, record the change and commit. The store refuses the save (PreconditionFailed)
     if another writer saved since the read."""
     read_version = resource.version
     resource.touch(now)
     uow.repository(resource.resource_type).save(resource, read_version, names)
-    record_and_commit(uow, principal, operation, resource, names, request_id)
+    record_and_commit(uow, principal, operation, resource, names, request_id, members)
 
 
 def record_and_commit(uow: UnitOfWork, principal: str, operation: str, resource: Resource,
-                      names: tuple[str, ...], request_id: str | None = None) -> None:
-    """Record what a write did and commit it with the change record."""
+                      names: tuple[str, ...], request_id: str | None = None,
+                      members: MemberDelta = NO_MEMBERS) -> None:
+    """Record what a write did (with the members a group gained and lost) and commit it with
+    the change record."""
     uow.record(Change(principal, operation, resource.resource_type, resource.id, names,
-                      resource.last_modified, request_id))
+                      resource.last_modified, request_id,
+                      tuple(sorted(members.added)), tuple(sorted(members.removed))))
     uow.commit()
 
 

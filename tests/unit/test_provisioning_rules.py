@@ -128,7 +128,7 @@ class Members:
                 for op, items in steps
             ], self.clock.now())
             uow.commit()
-            return changed
+            return bool(changed)
 
     def members(self) -> set[str]:
         return set(self.tx.store.members.get(self.gid, set()))

@@ -8,7 +8,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from adapters.http.openapi import oauth, schemas, scim
+from adapters.http.openapi import feed, oauth, schemas, scim
 from adapters.http.responses import dumps
 from domain.credentials.oauth import SCOPE
 from domain.schema.registry import Registry
@@ -70,7 +70,7 @@ PROBES: dict[str, Json] = {  # adapters/http/health.py
 def document(registry: Registry, auth_schemes: tuple[str, ...], own_path: str, origin: str) -> Json:
     """The document for a service at `origin` (scheme, host and any root path of the URL the
     client sees); `auth_schemes` are the configured credentials' types, in their order."""
-    paths = {**scim.paths(registry), **PROBES}
+    paths = {**scim.paths(registry), **PROBES, **feed.paths()}
     if "oauth" in auth_schemes:
         paths.update(oauth.paths())
     if own_path:
@@ -84,7 +84,7 @@ def document(registry: Registry, auth_schemes: tuple[str, ...], own_path: str, o
         "security": _security(auth_schemes),
         "paths": paths,
         "components": {
-            "schemas": schemas.components(registry),
+            "schemas": {**schemas.components(registry), **feed.SCHEMAS},
             "parameters": scim.PARAMETERS,
             "headers": scim.HEADERS,
             "responses": scim.error_responses(),

@@ -21,6 +21,7 @@ ERRORS: dict[int, str] = {
     404: "no such resource, or no such route",
     406: "the Accept header admits neither application/scim+json nor application/json",
     409: "a unique attribute (userName, a group's displayName) is taken",
+    410: "the change records after this cursor were pruned: read the resources again",
     412: "If-Match names no current version of the resource",
     413: "the request body, or the member changes of one request, exceed the limit",
     415: "the body is not JSON (application/scim+json or application/json) in UTF-8",
