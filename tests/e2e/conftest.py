@@ -28,6 +28,7 @@ from tests.e2e.harness import (
     wait_until_serving,
     write_config,
 )
+from tests.e2e.pair import Pair, start_pair
 from tests.pg import PG_ENV
 
 BACKENDS = [
@@ -63,3 +64,9 @@ def live_server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
         yield server
     finally:
         process.stop()
+
+
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
+    """Two gunicorn instances on one PostgreSQL database (tests/e2e/pair.py), per module."""
+    yield from start_pair(tmp_path_factory)

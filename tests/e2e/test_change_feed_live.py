@@ -8,14 +8,12 @@ from __future__ import annotations
 import threading
 
 import httpx
+import pytest
 
 from tests.e2e.harness import REPORT, USERNAME
-from tests.e2e.test_two_instances import (  # noqa: F401  (the fixture)
-    USER_URN,
-    Pair,
-    pair,
-    pytestmark,  # noqa: F401  (e2e, pg)
-)
+from tests.e2e.pair import USER_URN, Pair
+
+pytestmark = [pytest.mark.e2e, pytest.mark.pg]
 
 CLIENTS, USERS_EACH = 6, 15
 PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
