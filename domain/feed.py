@@ -64,6 +64,9 @@ class FollowChanges:
             raise InvalidValue("the cursor is a record number: 0 or more")
         if not 1 <= limit <= self._max:
             raise InvalidValue(f"limit: from 1 to {self._max}")
+        if cursor > self._feed.last():  # numbers only grow: no page or `end` ever gave this one
+            raise InvalidValue(f"no change record is numbered {cursor} yet: a cursor comes from a "
+                               "page of this feed or from cursor=end")
         records = self._feed.after(cursor, limit + 1)
         horizon = self._feed.horizon()
         if cursor < horizon:

@@ -18,7 +18,7 @@ from adapters.memory.store import InMemoryTransactions
 from adapters.sqlalchemy.audit import SqlAuditLog
 from adapters.sqlalchemy.uow import SqlTransactions
 from domain.audit import AuditQuery, Change
-from domain.errors import Gone
+from domain.errors import Gone, InvalidValue
 from domain.feed import ChangeFeed, FollowChanges
 from domain.ports import Transactions
 from tests.contract.conftest import REGISTRY, SQL_BACKENDS, at
@@ -103,6 +103,10 @@ def test_following_resumes_after_the_cursor_and_is_told_of_a_prune(feed: Feed) -
     assert ([r.change.resource_id for r in rest.records], rest.more) == (["u2", "u3", "u4"], False)
     assert follow(rest.cursor, 50).records == [] and follow(rest.cursor, 50).cursor == rest.cursor
     assert follow.end() == rest.cursor
+    with pytest.raises(InvalidValue, match="cursor=end"):
+        follow(rest.cursor + 1, 10)  # no page gave it (and 2^31 and above never reach the SQL)
+    with pytest.raises(InvalidValue):
+        follow(2**40, 10)
     log.prune(at(2.5))
     with pytest.raises(Gone, match="pruned"):
         follow(first.cursor, 10)

@@ -32,11 +32,13 @@ def _write(pair: Pair, n: int, gid: str, answered: list[tuple[str, str]]) -> Non
             answered.append(("patch", gid))
 
 
-def _follow(pair: Pair, stop: threading.Event, seen: list[dict[str, object]]) -> None:
-    origin = pair.origin(0)
-    with httpx.Client(base_url=origin, auth=httpx.BasicAuth(USERNAME, pair.password), timeout=30) as http:
+def _feed(pair: Pair) -> httpx.Client:
+    return httpx.Client(base_url=pair.origin(0), auth=httpx.BasicAuth(USERNAME, pair.password), timeout=30)
+
+
+def _follow(pair: Pair, cursor: str, stop: threading.Event, seen: list[dict[str, object]]) -> None:
+    with _feed(pair) as http:
         last_round = False
-        cursor = http.get("/changes", params={"cursor": "end"}).json()["cursor"]
         while not last_round:
             last_round = stop.is_set()  # one full read after the writers are done
             while True:
@@ -54,7 +56,9 @@ def test_a_follower_sees_every_answered_change_once_in_commit_order(pair: Pair) 
     answered: list[tuple[str, str]] = []
     seen: list[dict[str, object]] = []
     stop = threading.Event()
-    follower = threading.Thread(target=_follow, args=(pair, stop, seen))
+    with _feed(pair) as http:  # before any writer starts: the follower's first page holds them all
+        start = http.get("/changes", params={"cursor": "end"}).json()["cursor"]
+    follower = threading.Thread(target=_follow, args=(pair, start, stop, seen))
     follower.start()
     writers = [threading.Thread(target=_write, args=(pair, n, gid, answered)) for n in range(CLIENTS)]
     for t in writers:

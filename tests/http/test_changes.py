@@ -95,6 +95,15 @@ def test_a_malformed_cursor_or_limit_is_a_scim_400(api):
         assert resp.json["status"] == "400" and resp.json["scimType"] == "invalidValue", query
 
 
+def test_a_cursor_no_page_gave_is_a_400(api):
+    _provision(api)
+    newest = int(feed(api, cursor="end")["cursor"])
+    for cursor in (newest + 1, 916236040599, 10**18 - 1):  # beyond a 32-bit id too (schemathesis)
+        resp = api.raw.get(f"/changes?cursor={cursor}", headers=AUTH)
+        assert resp.status_code == 400 and resp.json["scimType"] == "invalidValue", cursor
+        assert "cursor=end" in resp.json["detail"]
+
+
 def test_a_cursor_behind_pruned_records_is_410_and_says_what_to_do(api):
     _provision(api)
     audit = api.app.extensions["container"].audit_log()
