@@ -136,7 +136,7 @@ class BulkOperationMessage(Schema):
     body of the same request alone would be)."""
 
     method = Method("each operation needs a 'method': POST, PUT, PATCH or DELETE", required=True)
-    path = Text("each operation needs a 'path', e.g. /Users or /Groups/{id}", required=True)
+    path = Text("each operation needs a 'path': /Users (POST) or /Users/<id>", required=True)
     bulkid = Text("'bulkId' must be a string", load_default=None, allow_none=True)
     version = Text("'version' must be a string (an ETag)", load_default=None, allow_none=True)
     data = fields.Raw(load_default=None, allow_none=True)
