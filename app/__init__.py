@@ -158,7 +158,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     install_oauth(app, container, settings)
     if settings.scim.enabled:
         dependencies.use(container.http())
-        for bp in blueprints(registry, settings.server.openapi_path):
+        for bp in blueprints(registry, settings.server.openapi_path, settings.scim.bulk.enabled):
             app.register_blueprint(bp)
         app.register_blueprint(changes.blueprint(container.follow_changes(), registry))
     app.extensions["container"] = container

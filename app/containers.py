@@ -62,9 +62,12 @@ def auth_schemes_of(s: Settings) -> tuple[str, ...]:
 
 
 def capabilities_of(s: Settings) -> Capabilities:
+    bulk = s.scim.bulk
     return Capabilities(
         patch=True, sort=True, pagination_cursor=True, change_password=True, filter_max_results=s.scim.max_results,
-        default_page_size=s.scim.default_count, auth_schemes=auth_schemes_of(s),
+        default_page_size=s.scim.default_count, auth_schemes=auth_schemes_of(s), bulk=bulk.enabled,
+        bulk_max_operations=bulk.max_operations if bulk.enabled else 0,
+        bulk_max_payload=bulk.payload_limit(s.server.max_body_bytes) if bulk.enabled else 0,
     )
 
 

@@ -28,6 +28,7 @@ from domain.schema.registry import Registry, with_indexed_length
 MEMORY_URL = "memory://"
 MAX_INDEXED_LENGTH = 600  # x 4 bytes of UTF-8, under PostgreSQL's B-tree row limit
 MAX_FILTER_DEPTH = 100  # the parser's recursion stays far from Python's limit (1000 frames)
+DEFAULT_BULK_PAYLOAD = 1048576  # scim.bulk.max_payload_bytes when not set
 MAX_JSON_DEPTH = 500  # json.loads recurses once a level (Python's limit: 1000 frames)
 T = TypeVar("T")
 
@@ -103,6 +104,23 @@ class LimitsSettings:
 
 
 @dataclass(frozen=True)
+class BulkSettings:
+    """scim.bulk: POST /Bulk (RFC 7644 §3.7) and its limits, as ServiceProviderConfig says them."""
+
+    enabled: bool = True
+    max_operations: int = field(default=1000, metadata=rule(minimum=1))
+    # at most server.max_body_bytes (which nginx's client_max_body_size mirrors); null: 1048576,
+    # or server.max_body_bytes when that is smaller
+    max_payload_bytes: int | None = field(default=None, metadata=rule(minimum=1))
+
+    def payload_limit(self, max_body_bytes: int) -> int:
+        """The bytes a bulk request may have (ServiceProviderConfig bulk.maxPayloadSize)."""
+        if self.max_payload_bytes is None:
+            return min(DEFAULT_BULK_PAYLOAD, max_body_bytes)
+        return self.max_payload_bytes
+
+
+@dataclass(frozen=True)
 class ScimSettings:
     enabled: bool = True
     auth: tuple[CredentialSettings, ...] = field(default=(CredentialSettings(),), metadata=rule(single=True))
@@ -114,6 +132,7 @@ class ScimSettings:
     # characters of userName, externalId, displayName and emails.value (they are indexed)
     max_indexed_length: int = field(default=512, metadata=rule(minimum=1))
     limits: LimitsSettings = LimitsSettings()
+    bulk: BulkSettings = BulkSettings()
     extensions: tuple[ExtensionSettings, ...] = ()
 
 
@@ -196,6 +215,9 @@ def check_settings(settings: Settings) -> None:
              "PostgreSQL's index row limit (about 2700 bytes)")
     if scim.default_count > scim.max_results:
         fail("scim.default_count", f"must not exceed scim.max_results ({scim.max_results})")
+    if (scim.bulk.max_payload_bytes or 0) > settings.server.max_body_bytes:
+        fail("scim.bulk.max_payload_bytes", f"must not exceed server.max_body_bytes ({settings.server.max_body_bytes}): "
+             "a bigger bulk request would be refused before it is read")
     url = settings.database.url
     if url != MEMORY_URL and not re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", url):
         # The value is not echoed: a database URL may carry a password.

@@ -29,6 +29,12 @@ class Uniqueness(DomainError):
     """A value that must be unique is already taken (uniqueness)."""
 
 
+class Conflict(DomainError):
+    """The request conflicts with the state it needs: in a bulk request, a reference to an
+    operation that failed, or a circular reference that could not be resolved (RFC 7644 §3.7.1:
+    409, no scimType)."""
+
+
 class Mutability(DomainError):
     """An attempt to change a readOnly or immutable attribute (mutability)."""
 

@@ -31,6 +31,7 @@ ERROR_TABLE: dict[type[e.DomainError], tuple[int, str | None]] = {
     e.Forbidden: (403, None),
     e.NotFound: (404, None),
     e.Uniqueness: (409, "uniqueness"),
+    e.Conflict: (409, None),
     e.Gone: (410, None),
     e.PreconditionFailed: (412, None),
     e.PayloadTooLarge: (413, None),
@@ -61,33 +62,45 @@ def _is_scim() -> bool:
     return request.path == SCIM_PREFIX or request.path.startswith(SCIM_PREFIX + "/")
 
 
+def domain_error(err: e.DomainError) -> Response:
+    status, scim_type = status_of(err)
+    return scim_error(status, err.detail, scim_type)
+
+
+def http_error(err: HTTPException) -> Response:
+    """A werkzeug HTTP error (404 no route, 405, 413 ...) as a SCIM Error."""
+    # Allow in a stable order (werkzeug's follows a set's)
+    headers = {k: ", ".join(sorted(v.split(", "))) for k, v in err.get_headers() if k.lower() == "allow"}
+    scim_type = "invalidSyntax" if err.code == 400 else None
+    detail = err.description or err.name
+    if isinstance(err, RequestEntityTooLarge) and detail == RequestEntityTooLarge.description:
+        detail = f"the request body exceeds {request.max_content_length} bytes (server.max_body_bytes)"
+    return scim_error(err.code or 500, detail, scim_type, headers)
+
+
+def unexpected_error(err: Exception) -> Response:
+    """A bug: logged with its traceback, answered 500 without one."""
+    if _unreadable_body(err):
+        return _bad_body()
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    return scim_error(500, "internal server error")
+
+
+def error_response(err: Exception) -> Response:
+    """What the app's handlers answer for `err` under /scim/v2 (a bulk operation's error)."""
+    if isinstance(err, e.DomainError):
+        return domain_error(err)
+    if isinstance(err, HTTPException):
+        return http_error(err)
+    return unexpected_error(err)
+
+
 def register(app: Flask) -> None:
     """Install the handlers: domain errors anywhere, HTTP errors under /scim/v2, and a bare 500
     (logged, no traceback in the body) for anything unexpected."""
-
-    @app.errorhandler(e.DomainError)
-    def _domain(err: e.DomainError) -> Response:
-        status, scim_type = status_of(err)
-        return scim_error(status, err.detail, scim_type)
-
-    @app.errorhandler(HTTPException)
-    def _http(err: HTTPException) -> Response | HTTPException:
-        if not _is_scim():
-            return err
-        # Allow in a stable order (werkzeug's follows a set's)
-        headers = {k: ", ".join(sorted(v.split(", "))) for k, v in err.get_headers() if k.lower() == "allow"}
-        scim_type = "invalidSyntax" if err.code == 400 else None
-        detail = err.description or err.name
-        if isinstance(err, RequestEntityTooLarge) and detail == RequestEntityTooLarge.description:
-            detail = f"the request body exceeds {request.max_content_length} bytes (server.max_body_bytes)"
-        return scim_error(err.code or 500, detail, scim_type, headers)
-
-    @app.errorhandler(Exception)
-    def _unexpected(err: Exception) -> Response:
-        if _unreadable_body(err):
-            return _bad_body()
-        log.exception("unhandled error on %s %s", request.method, request.path)
-        return scim_error(500, "internal server error")
+    app.register_error_handler(e.DomainError, domain_error)
+    app.register_error_handler(HTTPException, lambda err: http_error(err) if _is_scim() else err)
+    app.register_error_handler(Exception, unexpected_error)
 
 
 UNREADABLE = "the request body is malformed (its chunked encoding cannot be read)"

@@ -1,5 +1,5 @@
-"""The PatchOp and SearchRequest messages (RFC 7644 §3.5.2, §3.4.3) loaded with marshmallow; member
-names match case-insensitively and an ill-formed message is 400 invalidSyntax."""
+"""The PatchOp, SearchRequest and BulkRequest messages (RFC 7644 §3.5.2, §3.4.3, §3.7) loaded with
+marshmallow; member names match case-insensitively and an ill-formed message is 400 invalidSyntax."""
 
 from __future__ import annotations
 
@@ -7,11 +7,15 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, post_load, pre_load, validate
 
-from domain.errors import InvalidSyntax
+from domain.bulk.operations import METHODS
+from domain.bulk.operations import Operation as BulkOperation
+from domain.errors import InvalidSyntax, PayloadTooLarge
 from domain.patch.engine import PatchOp
 
 PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 SEARCH_REQUEST = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
+BULK_REQUEST = "urn:ietf:params:scim:api:messages:2.0:BulkRequest"
+BULK_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:BulkResponse"
 NON_EMPTY = "'Operations' must be a non-empty list"
 NEEDS_OP = "each operation needs an 'op'"
 OBJECT = "each operation must be an object"
@@ -96,7 +100,70 @@ class SearchRequest(Schema):
         return {**schemas, "params": body}
 
 
-_PATCH, _SEARCH = PatchRequest(), SearchRequest()
+class Text(fields.Field[str]):
+    """A string member of a bulk operation; `message` when it is something else."""
+
+    def __init__(self, message: str, **kw: Any) -> None:
+        super().__init__(error_messages=_required(message), **kw)
+        self.message = message
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> str:
+        if not isinstance(value, str):
+            raise ValidationError(self.message)
+        return value
+
+
+class Method(Text):
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> str:
+        method = super()._deserialize(value, attr, data, **kw).upper()
+        if method not in METHODS:
+            raise ValidationError(self.message)
+        return method
+
+
+class FailOnErrors(fields.Field[int]):
+    MESSAGE = "'failOnErrors' must be an integer of at least 1"
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValidationError(self.MESSAGE)
+        return value
+
+
+class BulkOperationMessage(Schema):
+    """One operation of a BulkRequest (RFC 7644 §3.7): `method` and `path` required, `bulkId`
+    and `version` strings; `data` is the operation's body, whatever it is (checked as the
+    body of the same request alone would be)."""
+
+    method = Method("each operation needs a 'method': POST, PUT, PATCH or DELETE", required=True)
+    path = Text("each operation needs a 'path': /Users (POST) or /Users/<id>", required=True)
+    bulkid = Text("'bulkId' must be a string", load_default=None, allow_none=True)
+    version = Text("'version' must be a string (an ETag)", load_default=None, allow_none=True)
+    data = fields.Raw(load_default=None, allow_none=True)
+
+    @pre_load
+    def _members(self, data: Any, **kw: Any) -> dict[str, Any]:
+        if not isinstance(data, dict):
+            raise ValidationError(OBJECT)
+        op = _lowered(data)
+        return {k: op[k] for k in ("method", "path", "bulkid", "version", "data") if k in op}
+
+
+class BulkRequest(Schema):
+    """The BulkRequest message (RFC 7644 §3.7): its `schemas`, `Operations` and `failOnErrors`."""
+
+    schemas = Naming(BULK_REQUEST)
+    operations = fields.List(fields.Nested(BulkOperationMessage, error_messages={"null": OBJECT}), required=True,
+                             error_messages=_required("'Operations' must be a list"))
+    failonerrors = FailOnErrors(load_default=None, allow_none=True)
+
+    @pre_load
+    def _members(self, data: dict[str, Any], **kw: Any) -> dict[str, Any]:
+        body = _lowered(data)
+        return {k: body[k] for k in ("schemas", "operations", "failonerrors") if k in body}
+
+
+_PATCH, _SEARCH, _BULK = PatchRequest(), SearchRequest(), BulkRequest()
 
 
 def _first(messages: Any) -> str:
@@ -125,3 +192,14 @@ def search_params(body: dict[str, Any]) -> dict[str, Any]:
     """A SearchRequest's parameters (RFC 7644 §3.4.3) under lower-cased names, without `schemas`."""
     params: dict[str, Any] = _load(_SEARCH, body)["params"]
     return params
+
+
+def bulk_request(body: dict[str, Any], max_operations: int) -> tuple[list[BulkOperation], int | None]:
+    """A BulkRequest's operations, in order, and its failOnErrors (RFC 7644 §3.7). More operations
+    than `max_operations` is 413 before any of them is read (§3.7.4)."""
+    operations = _lowered(body).get("operations")
+    if isinstance(operations, list) and len(operations) > max_operations:
+        raise PayloadTooLarge(f"{len(operations)} operations exceed maxOperations ({max_operations})")
+    loaded = _load(_BULK, body)
+    return ([BulkOperation(i, op["method"], op["path"], op["bulkid"], op["version"], op["data"])
+             for i, op in enumerate(loaded["operations"])], loaded["failonerrors"])

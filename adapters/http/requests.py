@@ -12,7 +12,7 @@ from typing import Any
 from flask import request
 from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
 
-from domain.errors import InvalidSyntax, InvalidValue, PreconditionFailed
+from domain.errors import InvalidSyntax, InvalidValue, PayloadTooLarge, PreconditionFailed
 from domain.idp.policy import Policy
 from domain.limits import Limits
 from domain.query.projection import Projection, projection
@@ -27,7 +27,7 @@ def _reject_constant(name: str) -> Any:
     raise InvalidSyntax(f"{name} is not valid JSON")
 
 
-def _check_document(value: Any, limits: Limits) -> None:
+def check_document(value: Any, limits: Limits) -> None:
     """Walk the document iteratively (no recursion limit to hit): strings without characters no
     store can hold, objects and arrays nested at most limits.json_depth deep."""
     stack = [(value, 1)]
@@ -56,9 +56,21 @@ def _read_body() -> bytes:
     return raw
 
 
-def json_body(limits: Limits) -> Any:
+def _limit_payload(payload_limit: int) -> None:
+    """A route's own cap below server.max_body_bytes (a bulk request's maxPayloadSize, RFC 7644
+    §3.7.4): 413 before the body is read when its Content-Length says it is longer; a chunked
+    body is read one byte past the cap at most, and refused once read if it got there."""
+    length = request.content_length
+    if length is not None and length > payload_limit:
+        raise PayloadTooLarge(f"the request body's {length} bytes exceed maxPayloadSize ({payload_limit})")
+    request.max_content_length = payload_limit + 1
+
+
+def json_body(limits: Limits, *, payload_limit: int | None = None, check: bool = True) -> Any:
     """The request body as JSON: 415 unless it is (SCIM) JSON, 400 invalidSyntax if malformed
-    or nested deeper than `limits` allow."""
+    or (with `check`) nested deeper than `limits` allow; past `payload_limit` bytes, 413."""
+    if payload_limit is not None:
+        _limit_payload(payload_limit)
     mimetype = request.mimetype
     if mimetype and mimetype not in JSON_TYPES and not mimetype.endswith("+json"):
         raise UnsupportedMediaType(f"Content-Type must be application/scim+json, not {mimetype}")
@@ -70,6 +82,8 @@ def json_body(limits: Limits) -> Any:
     limit = request.max_content_length
     if request.content_length is None and limit is not None and len(raw) >= limit:
         # a chunked body: werkzeug stops reading at the limit instead of refusing it
+        if payload_limit is not None:
+            raise PayloadTooLarge(f"the request body exceeds maxPayloadSize ({payload_limit} bytes)")
         raise RequestEntityTooLarge(f"the request body exceeds {limit} bytes")
     try:
         text = raw.decode("utf-8")
@@ -85,7 +99,8 @@ def json_body(limits: Limits) -> Any:
         raise InvalidSyntax("the JSON document is nested too deeply") from None
     except ValueError as err:  # e.g. an integer of thousands of digits
         raise InvalidValue(f"unacceptable JSON value: {str(err)[:80]}") from None
-    _check_document(value, limits)
+    if check:
+        check_document(value, limits)
     return value
 
 
@@ -96,10 +111,14 @@ def json_object(limits: Limits) -> dict[str, Any]:
     return value
 
 
-def if_match() -> tuple[int, ...] | None:
-    """The versions If-Match accepts (RFC 7644 §3.14, RFC 9110 §13.1.1): None when absent or '*'.
-    Tags that are not ours can match nothing; if none is ours, the precondition fails."""
-    raw = request.headers.get("If-Match")
+def if_match_header() -> str | None:
+    return request.headers.get("If-Match")
+
+
+def versions_of(raw: str | None) -> tuple[int, ...] | None:
+    """The versions an If-Match value (a bulk operation's `version`) accepts (RFC 7644 §3.14,
+    RFC 9110 §13.1.1): None when absent or '*'. Tags that are not ours can match nothing; if
+    none is ours, the precondition fails."""
     if raw is None or raw.strip() == "*":
         return None
     versions = tuple(int(m.group(1)) for tag in raw.split(",") if (m := _ETAG.match(tag)))

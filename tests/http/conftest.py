@@ -16,6 +16,7 @@ import pytest
 from tests.conftest import Client, make_settings
 
 # The credential tests' deployments (SQLite and PostgreSQL), as fixtures of this directory.
+from tests.http.bulk_support import bulk_api, make_bulk_api  # noqa: F401  (the Bulk tests' stores)
 from tests.http.credentials import auth_template, database, deploy  # noqa: F401
 from tests.http.oauth_support import oauth_fixture  # noqa: F401  (the OAuth deployments: `oauth`)
 

@@ -13,6 +13,8 @@ ENTERPRISE_URN = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 ERROR_URN = "urn:ietf:params:scim:api:messages:2.0:Error"
 LIST_URN = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 PATCH_URN = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+BULK_URN = "urn:ietf:params:scim:api:messages:2.0:BulkRequest"
+BULK_RESPONSE_URN = "urn:ietf:params:scim:api:messages:2.0:BulkResponse"
 SCIM_UTF8 = "application/scim+json; charset=utf-8"
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.settings import ExtensionAttributeSettings, ExtensionSettings
+from app.settings import BulkSettings, ExtensionAttributeSettings, ExtensionSettings, ServerSettings
 from tests.conftest import make_settings
 from tests.http.support import (
     ENTERPRISE_URN,
@@ -46,12 +46,22 @@ class TestServiceProviderConfig:
         body = get_json(client, "/ServiceProviderConfig")
         assert body["schemas"] == [SPC_URN]
         assert isinstance(body["patch"]["supported"], bool)
-        assert body["bulk"]["supported"] is False
+        assert body["bulk"] == {"supported": True, "maxOperations": 1000, "maxPayloadSize": 1048576}
         assert body["filter"] == {"supported": True, "maxResults": 1000}
         assert body["etag"]["supported"] is True
         assert body["sort"]["supported"] is True
         assert body["changePassword"]["supported"] is True  # a password PUT or PATCH is hashed and kept
         assert body["meta"]["location"] == "http://localhost/scim/v2/ServiceProviderConfig"
+
+    def test_bulk_says_the_configured_limits_or_unsupported(self, make_client):
+        limited = make_client(bulk=BulkSettings(max_operations=7, max_payload_bytes=5000))
+        assert get_json(limited, "/ServiceProviderConfig")["bulk"] == {
+            "supported": True, "maxOperations": 7, "maxPayloadSize": 5000}
+        small_bodies = make_client(server=ServerSettings(max_body_bytes=4000))  # the default fits under it
+        assert get_json(small_bodies, "/ServiceProviderConfig")["bulk"]["maxPayloadSize"] == 4000
+        off = make_client(bulk=BulkSettings(enabled=False))
+        assert get_json(off, "/ServiceProviderConfig")["bulk"] == {
+            "supported": False, "maxOperations": 0, "maxPayloadSize": 0}
 
     def test_it_lists_http_basic_as_the_authentication_scheme(self, client):
         schemes = get_json(client, "/ServiceProviderConfig")["authenticationSchemes"]

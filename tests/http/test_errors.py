@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from app.settings import ServerSettings
+from app.settings import BulkSettings, ServerSettings
 from tests.conftest import AUTH, make_settings
 from tests.http.support import (
     ERROR_URN,
@@ -205,10 +205,17 @@ class TestRoutingErrors:
 
     @pytest.mark.parametrize("method", ["GET", "POST", "PUT", "PATCH", "DELETE"])
     @pytest.mark.parametrize("path", ["/Bulk", "/Me"])
-    def test_the_rfc_endpoints_not_built_yet_are_501_scim_errors(self, client, path, method):
+    def test_the_rfc_endpoints_not_built_yet_are_501_scim_errors(self, make_client, path, method):
+        client = make_client(bulk=BulkSettings(enabled=False))  # /Bulk: scim.bulk.enabled false
         resp = client.request(method, path, {} if method in ("POST", "PUT", "PATCH") else None)
         assert "not implemented" in assert_scim_error(resp, 501)["detail"]
         assert_scim_error(client.request(method, path, auth=False), 401)  # behind authentication
+
+    @pytest.mark.parametrize("method", ["GET", "PUT", "PATCH", "DELETE"])
+    def test_bulk_takes_only_post(self, client, method):
+        resp = client.request(method, "/Bulk", {} if method in ("PUT", "PATCH") else None)
+        assert_scim_error(resp, 405)
+        assert resp.headers["Allow"] == "OPTIONS, POST"
 
     @pytest.mark.parametrize(("method", "path", "allowed"), [
         ("DELETE", "/Users", {"GET", "POST"}),

@@ -141,7 +141,8 @@ class TestAuthentik:
     def test_a1_service_provider_config_tells_authentik_what_to_use(self, api):
         body = get_json(api, "/ServiceProviderConfig")
         assert body["filter"]["supported"] is True
-        assert body["bulk"]["supported"] is False
+        # authentik chunks its member PATCHes by bulk.maxOperations (A6)
+        assert body["bulk"] == {"supported": True, "maxOperations": 1000, "maxPayloadSize": 1048576}
         assert isinstance(body["patch"]["supported"], bool)
 
     def test_a2_create_user_is_201_with_an_id(self, api):

@@ -22,6 +22,7 @@ EXPECTED = {
     errors.Forbidden: (403, None),
     errors.NotFound: (404, None),
     errors.Uniqueness: (409, "uniqueness"),
+    errors.Conflict: (409, None),
     errors.Gone: (410, None),
     errors.PreconditionFailed: (412, None),
     errors.PayloadTooLarge: (413, None),

@@ -160,6 +160,9 @@ def test_the_override_variables_are_derived_from_every_scalar_setting() -> None:
         "SCIM_MAX_MEMBERS_PER_REQUEST": "scim.max_members_per_request",
         "SCIM_MAX_INDEXED_LENGTH": "scim.max_indexed_length",
         **{f"SCIM_LIMITS_{k.upper()}": f"scim.limits.{k}" for k in LIMIT_KEYS},
+        "SCIM_BULK_ENABLED": "scim.bulk.enabled",
+        "SCIM_BULK_MAX_OPERATIONS": "scim.bulk.max_operations",
+        "SCIM_BULK_MAX_PAYLOAD_BYTES": "scim.bulk.max_payload_bytes",
         "SCIM_DATABASE_URL": "database.url",
         "SCIM_DATABASE_SEARCH_TIMEOUT_MS": "database.search_timeout_ms",
         "SCIM_DATABASE_SQLITE_MMAP_MB": "database.sqlite_mmap_mb",
@@ -269,9 +272,21 @@ def test_an_unknown_key_is_an_error(write, data: dict[str, Any], message: str) -
     ({"database": {"url": ""}}, "database.url: must not be empty"),
     ({"database": {"url": "scim.db"}}, "database.url: expected a URL like sqlite:///scim.db"),
     ({"server": {"secret_key": "short"}}, "server.secret_key: must be at least 16 characters"),
+    ({"scim": {"bulk": {"max_operations": 0}}}, "scim.bulk.max_operations: must be at least 1, got 0"),
+    ({"scim": {"bulk": {"max_payload_bytes": 2048}}, "server": {"max_body_bytes": 2047}},
+     "scim.bulk.max_payload_bytes: must not exceed server.max_body_bytes (2047)"),
 ])
 def test_a_wrong_type_or_value_names_the_key(write, data: dict[str, Any], message: str) -> None:
     assert error(write(with_creds(data))).startswith("config error: " + message)
+
+
+def test_the_bulk_payload_limit_defaults_to_1_mib_or_the_body_limit_below_it(write) -> None:
+    assert load_settings(env=CREDS).scim.bulk.payload_limit(1048576) == 1048576
+    small = load_settings(write(with_creds({"server": {"max_body_bytes": 2048}})), env=CREDS)
+    assert small.scim.bulk.payload_limit(small.server.max_body_bytes) == 2048
+    fits = load_settings(write(with_creds({"scim": {"bulk": {"max_payload_bytes": 2048}},
+                                           "server": {"max_body_bytes": 2048}})), env=CREDS)
+    assert fits.scim.bulk.payload_limit(4096) == 2048 and fits.scim.bulk.enabled
 
 
 @pytest.mark.parametrize(("auth", "key"), [

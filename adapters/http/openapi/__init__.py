@@ -67,10 +67,12 @@ PROBES: dict[str, Json] = {  # adapters/http/health.py
 }
 
 
-def document(registry: Registry, auth_schemes: tuple[str, ...], own_path: str, origin: str) -> Json:
+def document(registry: Registry, auth_schemes: tuple[str, ...], own_path: str, origin: str,
+             bulk: bool = True) -> Json:
     """The document for a service at `origin` (scheme, host and any root path of the URL the
-    client sees); `auth_schemes` are the configured credentials' types, in their order."""
-    paths = {**scim.paths(registry), **PROBES, **feed.paths()}
+    client sees); `auth_schemes` are the configured credentials' types, in their order; `bulk`,
+    whether POST /Bulk is served (else /Bulk is 501)."""
+    paths = {**scim.paths(registry, bulk), **PROBES, **feed.paths()}
     if "oauth" in auth_schemes:
         paths.update(oauth.paths())
     if own_path:
@@ -94,6 +96,7 @@ def document(registry: Registry, auth_schemes: tuple[str, ...], own_path: str, o
 
 
 @lru_cache(maxsize=32)
-def serialized(registry: Registry, auth_schemes: tuple[str, ...], own_path: str, origin: str) -> bytes:
+def serialized(registry: Registry, auth_schemes: tuple[str, ...], own_path: str, origin: str,
+               bulk: bool = True) -> bytes:
     """document() as JSON, built once per origin."""
-    return dumps(document(registry, auth_schemes, own_path, origin))
+    return dumps(document(registry, auth_schemes, own_path, origin, bulk))

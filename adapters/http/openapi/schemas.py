@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from adapters.http.errors import ERROR_SCHEMA, ERROR_TABLE
-from adapters.http.messages import PATCH_OP, SEARCH_REQUEST
+from adapters.http.messages import BULK_REQUEST, BULK_RESPONSE, PATCH_OP, SEARCH_REQUEST
 from adapters.http.responses import LIST_RESPONSE
 from domain.schema.attributes import (
     BINARY,
@@ -179,6 +179,40 @@ SEARCH: Json = {
     },
 }
 
+_METHOD: Json = {"type": "string", "enum": ["POST", "PUT", "PATCH", "DELETE"]}
+BULK: Json = {
+    "type": "object", "required": ["schemas", "Operations"],
+    "description": "RFC 7644 §3.7; member names are matched case-insensitively, `bulkId:<id>` values refer to "
+                   "the resource the POST with that bulkId creates",
+    "properties": {
+        "schemas": _urn_list(BULK_REQUEST),
+        "failOnErrors": {"type": "integer", "minimum": 1, "description": "stop after this many errors"},
+        "Operations": {"type": "array", "items": {
+            "type": "object", "required": ["method", "path"], "properties": {
+                "method": _METHOD,
+                "bulkId": {"type": "string", "description": "required on POST; unique in the request"},
+                "version": {"type": "string", "description": "the ETag the operation's If-Match names"},
+                "path": {"type": "string", "description": "/Users, /Groups (POST) or /Users/{id} (others)"},
+                "data": {"description": "the body of the same request alone: a resource or a PatchOp"},
+            }}},
+    },
+}
+
+
+def bulk_response(registry: Registry) -> Json:
+    """The operations performed, each with its status and the body the request alone answers."""
+    answers = {"anyOf": [*(ref(t.name) for t in registry.types), ref("Error")]}
+    return {"type": "object", "required": ["schemas", "Operations"], "properties": {
+        "schemas": {"type": "array", "items": {"const": BULK_RESPONSE}, "minItems": 1},
+        "Operations": {"type": "array", "items": {
+            "type": "object", "required": ["method", "status"], "properties": {
+                "method": _METHOD, "bulkId": {"type": "string"}, "version": {"type": "string"},
+                "location": {"type": "string"},
+                "status": {"type": "string", "pattern": "^[1-5][0-9][0-9]$"},
+                "response": answers,
+            }}},
+    }}
+
 
 def _discovery(urn: str, required: list[str], **props: Json) -> Json:
     schemas = {"type": "array", "items": {"type": "string"}, "contains": {"const": urn}}
@@ -207,7 +241,8 @@ DISCOVERY: dict[str, Json] = {
 
 def components(registry: Registry) -> dict[str, Json]:
     """Every schema the paths refer to, by name."""
-    out: dict[str, Json] = {"Error": ERROR, "PatchOp": PATCH, "SearchRequest": SEARCH}
+    out: dict[str, Json] = {"Error": ERROR, "PatchOp": PATCH, "SearchRequest": SEARCH, "BulkRequest": BULK,
+                            "BulkResponse": bulk_response(registry)}
     for rtype in registry.types:
         out[rtype.name] = resource(rtype, request=False)
         out[f"{rtype.name}Request"] = resource(rtype, request=True)

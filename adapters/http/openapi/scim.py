@@ -1,5 +1,6 @@
 """The SCIM API's paths (RFC 7644 §3, §4) as OpenAPI operations: one collection, item and
-.search path per resource type of the registry, /.search, /Bulk and /Me (501), discovery; their
+.search path per resource type of the registry, /.search, /Bulk (501 when scim.bulk.enabled is
+false), /Me (501), discovery; their
 parameters, headers, and every status code each operation can answer, errors as SCIM Errors."""
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ ERRORS: dict[int, str] = {
     409: "a unique attribute (userName, a group's displayName) is taken",
     410: "the change records after this cursor were pruned: read the resources again",
     412: "If-Match names no current version of the resource",
-    413: "the request body, or the member changes of one request, exceed the limit",
+    413: "the request body, the member changes of one request, or a bulk request's operations or bytes "
+         "(maxOperations, maxPayloadSize) exceed the limit",
     415: "the body is not JSON (application/scim+json or application/json) in UTF-8",
     429: "too many failed authentications from this address: retry after Retry-After seconds",
     500: "an unexpected error (a bug: never an answer by design)",
@@ -167,15 +169,21 @@ def _discovery_paths() -> dict[str, Json]:
     return {SCIM_PREFIX + path: item for path, item in paths.items()}
 
 
-def paths(registry: Registry) -> dict[str, Json]:
-    """Every path of the SCIM API, under /scim/v2."""
+def _bulk() -> Json:
+    ok = _ok("BulkResponse", "the operations performed, in the request's order, each with its own status")
+    return {"post": _operation("bulk", "perform many operations in one request (§3.7)", {200: ok},
+                               (400, 401, 406, 413, 415, 429, 500), body="BulkRequest")}
+
+
+def paths(registry: Registry, bulk: bool = True) -> dict[str, Json]:
+    """Every path of the SCIM API, under /scim/v2; POST /Bulk with `bulk`, else /Bulk is 501."""
     out: dict[str, Json] = {}
     for rtype in registry.types:
         out.update(_resource_paths(rtype))
     out[f"{SCIM_PREFIX}/.search"] = {"post": _operation(
         "searchEverything", "search every resource type (§3.4.3)", {200: _ok("ListResponse", "a page of resources")},
         (400, 401, 406, 413, 415, 429, 500), body="SearchRequest")}
-    out[f"{SCIM_PREFIX}/Bulk"] = _unimplemented("Bulk", "Bulk operations (§3.7)")
+    out[f"{SCIM_PREFIX}/Bulk"] = _bulk() if bulk else _unimplemented("Bulk", "Bulk operations (§3.7)")
     out[f"{SCIM_PREFIX}/Me"] = _unimplemented("Me", "the /Me alias (§3.11)")
     out.update(_discovery_paths())
     return out

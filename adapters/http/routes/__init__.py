@@ -12,6 +12,7 @@ from adapters.http.auth import authenticate
 from adapters.http.dependencies import HttpDependencies
 from adapters.http.errors import scim_error
 from adapters.http.responses import base_url
+from adapters.http.routes import bulk as bulk_route
 from adapters.http.routes import discovery, listing, resources
 from domain.capabilities import Capabilities
 from domain.schema.registry import Registry
@@ -41,18 +42,25 @@ def _openapi(registry: Registry = Provide[HttpDependencies.registry],
     """The OpenAPI 3.1 description (adapters/http/openapi), for the URL the client sees."""
     own = request.url_rule.rule if request.url_rule else request.path
     origin = base_url().removesuffix(SCIM_PREFIX)
-    return Response(openapi.serialized(registry, caps.auth_schemes, own, origin), mimetype="application/json")
+    return Response(openapi.serialized(registry, caps.auth_schemes, own, origin, caps.bulk),
+                    mimetype="application/json")
 
 
-def blueprints(registry: Registry, openapi_path: str = "") -> list[Blueprint]:
-    """The SCIM API of one app: resources and searches behind authentication, discovery open,
-    and the OpenAPI description at `openapi_path` (open; "" for none)."""
+def blueprints(registry: Registry, openapi_path: str = "", bulk: bool = True) -> list[Blueprint]:
+    """The SCIM API of one app: resources, searches and (with `bulk`) POST /Bulk behind
+    authentication, discovery open, and the OpenAPI description at `openapi_path` (open; "" for
+    none)."""
     api = Blueprint("scim", __name__, url_prefix=SCIM_PREFIX)
     api.before_request(_acceptable)
     api.before_request(authenticate)
     resources.register(api, registry)
     listing.register(api, registry)
-    for path, what in (("/Bulk", "Bulk operations (RFC 7644 §3.7)"), ("/Me", "the /Me alias (RFC 7644 §3.11)")):
+    unimplemented = [("/Me", "the /Me alias (RFC 7644 §3.11)")]
+    if bulk:
+        api.add_url_rule("/Bulk", "bulk", bulk_route.bulk, methods=["POST"])
+    else:
+        unimplemented.insert(0, ("/Bulk", "Bulk operations (RFC 7644 §3.7)"))
+    for path, what in unimplemented:
         api.add_url_rule(path, f"unimplemented_{path[1:].lower()}", _not_implemented(what),
                          methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
     open_ = Blueprint("scim_discovery", __name__, url_prefix=SCIM_PREFIX)

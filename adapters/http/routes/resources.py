@@ -1,10 +1,13 @@
 """/Users and /Groups (RFC 7644 §3.3–3.6), registered once per resource type of the registry:
-load the request, call one use case, write the response."""
+load the request, call one use case, write the response. `create`, `replace`, `patch` and
+`delete` take what the request carries (body, If-Match, projection), so a bulk operation
+(routes/bulk.py) runs exactly what the same request alone runs."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import ExitStack
+from typing import Any
 
 from dependency_injector.wiring import Provide, inject
 from flask import Blueprint, Response
@@ -17,7 +20,13 @@ from adapters.http.dependencies import HttpDependencies
 from adapters.http.loaders import loader_for
 from adapters.http.messages import patch_operations
 from adapters.http.request_log import request_id
-from adapters.http.requests import if_match, if_none_match, json_object, url_params
+from adapters.http.requests import (
+    if_match_header,
+    if_none_match,
+    json_object,
+    url_params,
+    versions_of,
+)
 from adapters.http.responses import empty, resource_response, wants_related
 from adapters.http.routes import listing
 from domain.errors import Mutability, NotFound
@@ -42,12 +51,45 @@ def _projection(rtype: ResourceType) -> Projection:
     return url_params().projection(rtype, _policy())
 
 
-def _write_command(rtype: ResourceType, proj: Projection, resource_id: str | None = None) -> WriteCommand:
-    loaded = loader_for(rtype, _policy()).load(json_object(_policy().limits))
+def _write_command(rtype: ResourceType, body: dict[str, Any], proj: Projection, resource_id: str | None = None,
+                   if_match: str | None = None) -> WriteCommand:
+    loaded = loader_for(rtype, _policy()).load(body)
     if resource_id is not None and loaded.resource_id not in (None, resource_id):
         raise Mutability(f"'id' in the body ({loaded.resource_id}) differs from the URL ({resource_id})")
     return WriteCommand(principal(), loaded.attributes, resource_id, loaded.password, loaded.members,
-                        if_match() if resource_id else None, wants_related(rtype, proj), request_id())
+                        versions_of(if_match) if resource_id else None, wants_related(rtype, proj), request_id())
+
+
+def create(rtype: ResourceType, body: dict[str, Any], proj: Projection) -> Response:
+    """POST of a resource (RFC 7644 §3.3)."""
+    view = _operations(rtype.name).create(_write_command(rtype, body, proj))
+    return _answer(view, rtype, proj, 201)
+
+
+def replace(rtype: ResourceType, resource_id: str, body: dict[str, Any], if_match: str | None,
+            proj: Projection) -> Response:
+    """PUT (§3.5.1); `if_match` is the If-Match value."""
+    view = _operations(rtype.name).replace(_write_command(rtype, body, proj, resource_id, if_match))
+    return _answer(view, rtype, proj)
+
+
+def patch(rtype: ResourceType, resource_id: str, body: dict[str, Any], if_match: str | None,
+          proj: Projection) -> Response:
+    """PATCH (§3.5.2): 200 with the resource, or 204 as the credential's policy says."""
+    policy = _policy()
+    related = wants_related(rtype, proj) and policy.patch_response != 204
+    operations = patch_operations(body)
+    command = PatchCommand(principal(), resource_id, operations, versions_of(if_match), related, request_id())
+    view = _operations(rtype.name).patch(command)
+    if policy.patch_response == 204:
+        return empty(204, view.resource.etag)
+    return _answer(view, rtype, proj)
+
+
+def delete(rtype: ResourceType, resource_id: str, if_match: str | None) -> Response:
+    """DELETE (§3.6)."""
+    _operations(rtype.name).delete(DeleteCommand(principal(), resource_id, versions_of(if_match), request_id()))
+    return empty(204)
 
 
 @inject
@@ -88,8 +130,7 @@ class Collection(MethodView):
 
     def post(self) -> Response:
         proj = _projection(self.rtype)
-        view = _operations(self.rtype.name).create(_write_command(self.rtype, proj))
-        return _answer(view, self.rtype, proj, 201)
+        return create(self.rtype, json_object(_policy().limits), proj)
 
 
 class Item(MethodView):
@@ -108,22 +149,14 @@ class Item(MethodView):
 
     def put(self, resource_id: str) -> Response:
         proj = _projection(self.rtype)
-        view = _operations(self.rtype.name).replace(_write_command(self.rtype, proj, resource_id))
-        return _answer(view, self.rtype, proj)
+        return replace(self.rtype, resource_id, json_object(_policy().limits), if_match_header(), proj)
 
     def patch(self, resource_id: str) -> Response:
-        policy, proj = _policy(), _projection(self.rtype)
-        related = wants_related(self.rtype, proj) and policy.patch_response != 204
-        operations = patch_operations(json_object(policy.limits))
-        command = PatchCommand(principal(), resource_id, operations, if_match(), related, request_id())
-        view = _operations(self.rtype.name).patch(command)
-        if policy.patch_response == 204:
-            return empty(204, view.resource.etag)
-        return _answer(view, self.rtype, proj)
+        proj = _projection(self.rtype)
+        return patch(self.rtype, resource_id, json_object(_policy().limits), if_match_header(), proj)
 
     def delete(self, resource_id: str) -> Response:
-        _operations(self.rtype.name).delete(DeleteCommand(principal(), resource_id, if_match(), request_id()))
-        return empty(204)
+        return delete(self.rtype, resource_id, if_match_header())
 
 
 class ResourceId(BaseConverter):
