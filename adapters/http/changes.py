@@ -46,9 +46,8 @@ def _record(item: Recorded, base: str, endpoints: dict[str, str]) -> dict[str, A
     return record
 
 
-def _page(page: FeedPage, registry: Registry) -> Response:
+def _page(page: FeedPage, endpoints: dict[str, str]) -> Response:
     base = base_url()
-    endpoints = {t.name: t.endpoint for t in registry.types}
     response = jsonify({"changes": [_record(r, base, endpoints) for r in page.records],
                         "cursor": str(page.cursor), "more": page.more})
     response.headers["Cache-Control"] = "no-store"
@@ -58,11 +57,12 @@ def _page(page: FeedPage, registry: Registry) -> Response:
 def blueprint(follow: FollowChanges, registry: Registry) -> Blueprint:
     feed = Blueprint("changes", __name__)
     feed.before_request(authenticate)
+    endpoints = {t.name: t.endpoint for t in registry.types}  # once, not per request
 
     @feed.get(CHANGES_PATH)
     def changes() -> Response:
         if request.args.get("cursor") == "end":
-            return _page(FeedPage([], follow.end(), False), registry)
-        return _page(follow(_number("cursor", 0), _number("limit", DEFAULT_LIMIT)), registry)
+            return _page(FeedPage([], follow.end(), False), endpoints)
+        return _page(follow(_number("cursor", 0), _number("limit", DEFAULT_LIMIT)), endpoints)
 
     return feed
