@@ -21,7 +21,8 @@ import yaml
 from tests.pg import ensure_database, per_worker
 
 ROOT = Path(__file__).resolve().parents[2]
-PG_DATABASE = "scim_e2e"
+# SCIM_TEST_E2E_DATABASE names another one, for two checkouts testing on one server at once
+PG_DATABASE = os.environ.get("SCIM_TEST_E2E_DATABASE", "scim_e2e")
 USERNAME = "e2e-idp"
 BEARER = "e2e-bearer"
 SCIM_PATH = "/scim/v2"
