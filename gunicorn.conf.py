@@ -34,3 +34,60 @@ def on_starting(server):  # noqa: ARG001 - gunicorn's hook signature
     if message:
         print(message, file=__import__("sys").stderr, flush=True)
         os._exit(4)  # gunicorn's APP_LOAD_ERROR; _exit: the arbiter has nothing to clean up yet
+    _metrics_files(server)
+
+
+# ---- metrics (adapters/http/metrics.py): prometheus_client's multiprocess mode -------------------
+
+
+def _metrics_files(server):
+    """With metrics.enabled, the directory every worker writes its figures to, emptied (figures
+    of an earlier run would be summed with this one's). Set before any worker, or this master,
+    imports prometheus_client: it picks its storage at import."""
+    import shutil
+    import tempfile
+
+    from app.settings import load_settings
+
+    m = load_settings().metrics
+    if not m.enabled:
+        return
+    if m.multiproc_dir:
+        shutil.rmtree(m.multiproc_dir, ignore_errors=True)
+        os.makedirs(m.multiproc_dir, mode=0o700)
+        path = m.multiproc_dir
+    else:
+        path = server._scim_metrics_tmp = tempfile.mkdtemp(prefix="scim-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = path
+    server._scim_metrics_bind = m.bind
+
+
+def when_ready(server):
+    """metrics.bind: the summed figures of every worker, served by this master on that address."""
+    bind = getattr(server, "_scim_metrics_bind", None)
+    if bind is None:
+        return
+    from prometheus_client import CollectorRegistry, multiprocess, start_http_server
+
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)
+    host, _, port = bind.rpartition(":")
+    start_http_server(int(port), addr=host.strip("[]"), registry=registry)
+    server.log.info("metrics served on http://%s/metrics", bind)
+
+
+def child_exit(server, worker):  # noqa: ARG001 - gunicorn's hook signature
+    """A worker gone: its counters stay in the sums, its live gauges (none yet) go."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    """The temporary metrics directory, removed with the master."""
+    tmp = getattr(server, "_scim_metrics_tmp", None)
+    if tmp:
+        import shutil
+
+        shutil.rmtree(tmp, ignore_errors=True)

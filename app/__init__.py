@@ -126,6 +126,28 @@ def install_proxies(app: Flask, settings: Settings) -> None:
     app.wsgi_app = wsgi  # type: ignore[method-assign]
 
 
+def install_metrics(app: Flask, container: Any, settings: Settings) -> None:
+    """Prometheus metrics (adapters/http/metrics.py), when metrics.enabled: requests counted by
+    the app's hooks, committed changes by the observer on the write units of work; the scrape at
+    metrics.path behind its credential, unless gunicorn's master serves it on metrics.bind."""
+    from adapters.credentials.basic import BasicAuthenticator, BasicCredential
+    from adapters.http import metrics
+    from adapters.http.errors import scim_error
+
+    m = settings.metrics
+    if not m.enabled:
+        return
+    observed = metrics.Metrics()
+    container.change_observer.override(providers.Object(observed))
+    observed.install(app)
+    if m.bind is None:
+        credential = BasicCredential("metrics", m.username or "", m.password, m.password_hash)
+        authenticator = BasicAuthenticator([credential], container.hasher())
+        app.register_blueprint(metrics.blueprint(observed, m.path, authenticator, container.throttle(), scim_error))
+        app.extensions["metrics_path"] = m.path  # for the OpenAPI document
+    app.extensions["metrics"] = observed
+
+
 def create_app(settings: Settings | None = None) -> Flask:
     """Build one app (one per process: dependency-injector wiring is process-global)."""
     from adapters.http import changes, dependencies, errors, health, request_log
@@ -154,6 +176,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     container.secret_key.override(providers.Object(app.secret_key))
     errors.register(app)
     request_log.install(app, settings.server.log_format)
+    install_metrics(app, container, settings)
     app.register_blueprint(health.blueprint(container.readiness()))
     install_oauth(app, container, settings)
     if settings.scim.enabled:

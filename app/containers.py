@@ -32,6 +32,7 @@ from domain.credentials.tokens import Tokens, TokenStore
 from domain.feed import FollowChanges
 from domain.idp.policy import Policy, policy_for
 from domain.model import GROUP, USER
+from domain.observing import ChangeObserver, observed
 from domain.ports import Authenticator, Clock, IdGenerator, PasswordHasher, Transactions
 from domain.provisioning.groups import CreateGroup, DeleteGroup, PatchGroup, ReplaceGroup
 from domain.provisioning.membership import MemberPolicy, SyncGroupMembership
@@ -155,6 +156,10 @@ class Container(containers.DeclarativeContainer):
             SqlTransactions, engine, registry, settings.provided.database.search_timeout_ms
         ),
     )
+    # what watches committed writes (the metrics, when enabled: create_app overrides it); the
+    # write use cases open their units of work through `write_transactions`
+    change_observer: providers.Object[ChangeObserver | None] = providers.Object(None)
+    write_transactions = providers.ThreadSafeSingleton(observed, transactions, change_observer)
     # /readyz: the database answers at the schema's head revision (the memory store always does)
     readiness = providers.Selector(
         providers.Callable(backend_of, settings.provided.database.url),
@@ -195,7 +200,7 @@ class Container(containers.DeclarativeContainer):
     cursors = providers.ThreadSafeSingleton(Cursors, secret_key)
     # Use cases, by resource type, once per distinct policy of the credentials.
     operations_for = providers.Factory(
-        operations_of, tx=transactions, registry=registry, clock=clock, ids=ids, hasher=hasher,
+        operations_of, tx=write_transactions, registry=registry, clock=clock, ids=ids, hasher=hasher,
         max_members=settings.provided.scim.max_members_per_request,
     )
     profiles = providers.ThreadSafeSingleton(profiles_of, settings, policy, operations_for.provider)

@@ -18,6 +18,7 @@ from app.credential_settings import (
     check_credentials,
     with_named_secrets,
 )
+from app.metrics_settings import MetricsSettings, check_metrics
 from app.typed_yaml import ConfigError as ConfigError
 from app.typed_yaml import Loader, fail, rule
 from domain.idp.policy import PRESETS, Policy, policy_for
@@ -178,6 +179,7 @@ class Settings:
     database: DatabaseSettings = DatabaseSettings()
     server: ServerSettings = ServerSettings()
     admin: AdminSettings = AdminSettings()
+    metrics: MetricsSettings = MetricsSettings()
 
 
 # ---- loading ---------------------------------------------------------------------------------
@@ -233,6 +235,7 @@ def check_settings(settings: Settings) -> None:
         check_public_url(settings.server.public_url)
     if settings.server.secret_key is not None and len(settings.server.secret_key) < 16:
         fail("server.secret_key", "must be at least 16 characters")
+    check_metrics(settings.metrics, openapi)
     extension_schemas(settings)
 
 

@@ -66,6 +66,7 @@ def _refused(status: int, throttle: Throttle = Provide[HttpDependencies.throttle
              authenticator: Authenticator = Provide[HttpDependencies.authenticator]) -> Response:
     # The address is the client's as ProxyFix sees it: forwarded only by trusted proxies.
     retry_after = throttle.failed(request.remote_addr or "unknown")
+    g.refused = "unauthenticated" if retry_after is None else "throttled"  # for the metrics
     if retry_after is not None:
         response = scim_error(429, "too many failed authentications from this address; retry later")
         response.headers["Retry-After"] = str(retry_after)

@@ -13,6 +13,7 @@ import pytest
 from flask import Flask
 
 from app.credential_settings import AdminSettings, CredentialSettings
+from app.metrics_settings import MetricsSettings
 from app.settings import ServerSettings, Settings
 from tests.conftest import AUTH, SCIM, make_settings
 from tests.http.support import BULK_URN, ERROR_URN, USER_URN, group_body, user_body
@@ -83,7 +84,11 @@ def expected_errors(path: str, method: str, op: dict[str, Any]) -> set[str]:
     return codes
 
 
-@pytest.mark.parametrize("settings", [all_schemes(), make_settings()], ids=["basic+bearer+oauth", "basic"])
+METERED = dataclasses.replace(make_settings(), metrics=MetricsSettings(enabled=True, path="/internal/metrics",
+                                                                      username="p", password="scrape-pw-1"))
+
+
+@pytest.mark.parametrize("settings", [all_schemes(), make_settings(), METERED], ids=["basic+bearer+oauth", "basic", "metrics"])
 def test_every_route_is_documented_with_its_methods_and_errors(make_app: Callable[..., Flask],
                                                                settings: Settings) -> None:
     app = make_app(settings)
@@ -108,7 +113,7 @@ def test_an_undocumented_route_is_found(make_app: Callable[..., Flask]) -> None:
     ]
 
 
-@pytest.mark.parametrize("settings", [all_schemes(), make_settings()], ids=["basic+bearer+oauth", "basic"])
+@pytest.mark.parametrize("settings", [all_schemes(), make_settings(), METERED], ids=["basic+bearer+oauth", "basic", "metrics"])
 def test_the_document_is_valid_openapi_3_1(make_app: Callable[..., Flask], settings: Settings) -> None:
     import schemathesis
     from schemathesis.specs.openapi.definitions import OPENAPI_31_VALIDATOR

@@ -175,6 +175,8 @@ def test_the_override_variables_are_derived_from_every_scalar_setting() -> None:
         "SCIM_ADMIN_USERNAME": "admin.username",
         "SCIM_ADMIN_PASSWORD": "admin.password",
         "SCIM_ADMIN_PASSWORD_HASH": "admin.password_hash",
+        **{f"SCIM_METRICS_{k.upper()}": f"metrics.{k}"
+           for k in ("enabled", "path", "bind", "username", "password", "password_hash", "multiproc_dir")},
     }
 
 
@@ -278,6 +280,38 @@ def test_an_unknown_key_is_an_error(write, data: dict[str, Any], message: str) -
 ])
 def test_a_wrong_type_or_value_names_the_key(write, data: dict[str, Any], message: str) -> None:
     assert error(write(with_creds(data))).startswith("config error: " + message)
+
+
+SCRAPER = {"enabled": True, "username": "prometheus", "password": "scrape-secret-7f3a"}
+
+
+@pytest.mark.parametrize(("metrics", "message"), [
+    ({"enabled": True}, "metrics.username: required when metrics are enabled without metrics.bind"),
+    ({"enabled": True, "username": "p"}, "metrics.password: metrics.password or metrics.password_hash is required"),
+    ({**SCRAPER, "password_hash": "$argon2id$x"}, "metrics.password: set metrics.password or metrics.password_hash, not both"),
+    ({**SCRAPER, "path": "metrics"}, "metrics.path: expected a path like /metrics"),
+    ({**SCRAPER, "path": "/a/../metrics"}, "metrics.path: expected a path like /metrics"),
+    ({**SCRAPER, "path": "/healthz"}, "metrics.path: is another route's path"),
+    ({**SCRAPER, "path": "/scim/v2/Metrics"}, "metrics.path: is another route's path"),
+    ({**SCRAPER, "path": "/openapi.json"}, "metrics.path: is another route's path"),
+    ({"enabled": True, "bind": "9464"}, "metrics.bind: expected host:port"),
+    ({"enabled": True, "bind": "127.0.0.1:70000"}, "metrics.bind: expected host:port"),
+    ({**SCRAPER, "bind": "127.0.0.1:9464"}, "metrics.username: the separate metrics.bind listener asks for no credential"),
+])
+def test_the_metrics_rules_name_the_key(write, metrics: dict[str, Any], message: str) -> None:
+    assert error(write(with_creds({"metrics": metrics}))).startswith("config error: " + message)
+
+
+def test_metrics_are_off_by_default_and_take_a_credential_or_a_bind(write) -> None:
+    assert not load_settings(env=CREDS).metrics.enabled
+    served = load_settings(write(with_creds({"metrics": SCRAPER})), env=CREDS).metrics
+    assert (served.path, served.bind, served.username) == ("/metrics", None, "prometheus")
+    assert "scrape-secret" not in repr(served)
+    bound = load_settings(write(with_creds({"metrics": {"enabled": True, "bind": "[::1]:9464"}})), env=CREDS)
+    assert bound.metrics.bind == "[::1]:9464"
+    by_env = load_settings(write(with_creds({"metrics": {"enabled": True, "username": "p"}})),
+                           env={**CREDS, "SCIM_METRICS_PASSWORD": "from-the-environment"})
+    assert by_env.metrics.password == "from-the-environment"
 
 
 def test_the_bulk_payload_limit_defaults_to_1_mib_or_the_body_limit_below_it(write) -> None:

@@ -67,12 +67,26 @@ PROBES: dict[str, Json] = {  # adapters/http/health.py
 }
 
 
+def _metrics(path: str) -> Json:
+    text = {"text/plain": {"schema": {"type": "string"}}}
+    return {path: {"get": {
+        "operationId": "getMetrics", "summary": "Prometheus metrics in the text exposition format (metrics.*)",
+        "security": [{"metrics": []}],
+        "responses": {"200": {"description": "every worker's figures, summed", "content": text},
+                      "401": {"description": "the metrics credential is missing or wrong", "content": text},
+                      "429": {"description": "this address failed authentication too often; Retry-After says "
+                                             "when to try again", "content": text}}}}}
+
+
 def document(registry: Registry, auth_schemes: tuple[str, ...], own_path: str, origin: str,
-             bulk: bool = True) -> Json:
+             bulk: bool = True, metrics_path: str | None = None) -> Json:
     """The document for a service at `origin` (scheme, host and any root path of the URL the
     client sees); `auth_schemes` are the configured credentials' types, in their order; `bulk`,
-    whether POST /Bulk is served (else /Bulk is 501)."""
+    whether POST /Bulk is served (else /Bulk is 501); `metrics_path`, where the metrics are
+    served on this listener (None: not here)."""
     paths = {**scim.paths(registry, bulk), **PROBES, **feed.paths()}
+    if metrics_path:
+        paths.update(_metrics(metrics_path))
     if "oauth" in auth_schemes:
         paths.update(oauth.paths())
     if own_path:
@@ -90,13 +104,14 @@ def document(registry: Registry, auth_schemes: tuple[str, ...], own_path: str, o
             "parameters": scim.PARAMETERS,
             "headers": scim.HEADERS,
             "responses": scim.error_responses(),
-            "securitySchemes": _security_schemes(auth_schemes, origin),
+            "securitySchemes": {**_security_schemes(auth_schemes, origin),
+                                **({"metrics": {"type": "http", "scheme": "basic"}} if metrics_path else {})},
         },
     }
 
 
 @lru_cache(maxsize=32)
 def serialized(registry: Registry, auth_schemes: tuple[str, ...], own_path: str, origin: str,
-               bulk: bool = True) -> bytes:
+               bulk: bool = True, metrics_path: str | None = None) -> bytes:
     """document() as JSON, built once per origin."""
-    return dumps(document(registry, auth_schemes, own_path, origin, bulk))
+    return dumps(document(registry, auth_schemes, own_path, origin, bulk, metrics_path))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from dependency_injector.wiring import Provide, inject
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 
 from adapters.http import SCIM_PREFIX, openapi
 from adapters.http.auth import authenticate
@@ -42,7 +42,8 @@ def _openapi(registry: Registry = Provide[HttpDependencies.registry],
     """The OpenAPI 3.1 description (adapters/http/openapi), for the URL the client sees."""
     own = request.url_rule.rule if request.url_rule else request.path
     origin = base_url().removesuffix(SCIM_PREFIX)
-    return Response(openapi.serialized(registry, caps.auth_schemes, own, origin, caps.bulk),
+    metrics = current_app.extensions.get("metrics_path")  # app/__init__.py install_metrics
+    return Response(openapi.serialized(registry, caps.auth_schemes, own, origin, caps.bulk, metrics),
                     mimetype="application/json")
 
 
