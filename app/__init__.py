@@ -59,6 +59,8 @@ def warn_plain_passwords(settings: Settings) -> None:
     keys = plain_password_keys(settings.scim.auth, os.environ)
     if settings.admin.password and "SCIM_ADMIN_PASSWORD" not in os.environ:
         keys.append("admin.password")
+    if settings.metrics.password and "SCIM_METRICS_PASSWORD" not in os.environ:
+        keys.append("metrics.password")
     for key in keys:
         log.warning("warning: %s is plain text in the config file; prefer password_hash "
                     "(`scim-service password hash`) or its SCIM_AUTH_* variable", key)

@@ -132,6 +132,25 @@ def test_a_plain_password_in_the_file_warns_at_start_up_and_one_from_the_environ
     assert caplog.records == []
 
 
+def test_a_plain_metrics_password_in_the_file_warns_too(caplog: pytest.LogCaptureFixture,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import dataclasses
+
+    from app.metrics_settings import MetricsSettings
+    from tests.conftest import make_settings
+
+    settings = dataclasses.replace(make_settings(), metrics=MetricsSettings(True, username="p", password="scrape-pw"))
+    monkeypatch.setenv("SCIM_AUTH_PASSWORD", "from-env")
+    with caplog.at_level(logging.WARNING):
+        warn_plain_passwords(settings)
+    assert [r.getMessage().split(" ")[1] for r in caplog.records] == ["metrics.password"]
+    assert "scrape-pw" not in caplog.text
+    caplog.clear()
+    monkeypatch.setenv("SCIM_METRICS_PASSWORD", "scrape-pw")
+    warn_plain_passwords(settings)
+    assert caplog.records == []
+
+
 def test_credential_secrets_are_not_in_repr(tmp_path) -> None:
     settings = load([OKTA, {"name": "ops", "username": "ops", "password_hash": HASH}], tmp_path)
     assert "pw-okta" not in repr(settings) and HASH not in repr(settings)
