@@ -105,6 +105,7 @@ class DeleteGroup(DeleteResource):
 
     kind = GROUP
 
-    def _cascade(self, uow: UnitOfWork, resource: Resource, touched: frozenset[str]) -> None:
+    def _cascade(self, uow: UnitOfWork, resource: Resource, touched: frozenset[str]) -> frozenset[str]:
         touch_members(uow, resource.id, resource.last_modified)
         uow.memberships.drop_group(resource.id)
+        return frozenset()

@@ -117,6 +117,7 @@ class DeleteUser(DeleteResource):
         uow.groups.touch_many(sorted(groups), now)
         return groups
 
-    def _cascade(self, uow: UnitOfWork, resource: Resource, touched: frozenset[str]) -> None:
-        joined_since = set(uow.memberships.drop_member(resource.id)) - touched  # while we waited
-        uow.groups.touch_many(sorted(joined_since), resource.last_modified)
+    def _cascade(self, uow: UnitOfWork, resource: Resource, touched: frozenset[str]) -> frozenset[str]:
+        left = frozenset(uow.memberships.drop_member(resource.id))
+        uow.groups.touch_many(sorted(left - touched), resource.last_modified)  # joined while we waited
+        return left

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from domain.audit import DELETE, NO_MEMBERS, Change, MemberDelta
+from domain.audit import DELETE, NO_MEMBERS, PATCH, Change, MemberDelta
 from domain.errors import PreconditionFailed
-from domain.model import Resource
+from domain.model import GROUP, Resource
 from domain.ports import Clock, Transactions, UnitOfWork
 from domain.provisioning.commands import DeleteCommand, Versions
 
@@ -60,7 +60,9 @@ class DeleteResource:
             resource = repo.get(cmd.resource_id)
             check_version(resource, cmd.expected_version)
             resource.last_modified = now
-            self._cascade(uow, resource, touched)
+            for group_id in sorted(self._cascade(uow, resource, touched)):  # each group's own record
+                uow.record(Change(cmd.principal, PATCH, GROUP, group_id, ("members",), now, cmd.request_id,
+                                  (), (resource.id,)))
             repo.delete(resource.id)
             record_and_commit(uow, cmd.principal, DELETE, resource, (), cmd.request_id)
 
@@ -69,5 +71,8 @@ class DeleteResource:
         of the related resources it touched, handed to `_cascade`."""
         return frozenset()
 
-    def _cascade(self, uow: UnitOfWork, resource: Resource, touched: frozenset[str]) -> None:
-        """Remove what belongs to the resource, before it goes."""
+    def _cascade(self, uow: UnitOfWork, resource: Resource, touched: frozenset[str]) -> frozenset[str]:
+        """Remove what belongs to the resource, before it goes; the ids of the groups that lost
+        it as a member (each gets a change record of its own, so a follower of the change feed
+        sees a group lose a member however it happened)."""
+        return frozenset()

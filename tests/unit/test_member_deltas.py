@@ -85,3 +85,23 @@ def test_a_patch_records_the_net_change(env):
     assert env.last() == ("patch", (env.u[3],), (env.u[1],))
     env.patch(gid, PatchOp("replace", "displayName", "H", True))
     assert env.last() == ("patch", (), ())
+
+
+def test_deleting_a_user_records_each_group_losing_it_before_the_user_goes(env):
+    from domain.provisioning.commands import DeleteCommand
+    from domain.provisioning.groups import DeleteGroup
+    from domain.provisioning.users import DeleteUser
+
+    first, second, other = env.create(env.u[0], env.u[1]), env.create(env.u[0]), env.create(env.u[2])
+    versions = {g: env.tx.store.changes[-1].at for g in (first, second)}
+    count = len(env.tx.store.changes)
+    DeleteUser(env.tx, env.clock)(DeleteCommand("idp", env.u[0], request_id="req-1"))
+    new = env.tx.store.changes[count:]
+    assert [(c.operation, c.resource_type, c.resource_id, c.attributes, c.members_added, c.members_removed)
+            for c in new] == [("patch", "Group", g, ("members",), (), (env.u[0],)) for g in sorted((first, second))] + [
+        ("delete", "User", env.u[0], (), (), ())]
+    assert {c.request_id for c in new} == {"req-1"} and {c.principal for c in new} == {"idp"}
+    assert other not in {c.resource_id for c in new} and all(c.at > versions[first] for c in new)
+    count = len(env.tx.store.changes)
+    DeleteGroup(env.tx, env.clock)(DeleteCommand("idp", first))  # a group's delete: its own record alone
+    assert [(c.operation, c.resource_id) for c in env.tx.store.changes[count:]] == [("delete", first)]
