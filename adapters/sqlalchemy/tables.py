@@ -170,6 +170,9 @@ tokens = Table(
     Column("scope", String, nullable=False, server_default=""),
     Column("family", String),
     Column("replaced", UtcDateTime),
+    # the User a token is bound to (/Me, RFC 7644 §3.11); no foreign key: a deleted user leaves
+    # the token valid for /Users, and /Me answers 404
+    Column("user_id", String),
     Index("ux_tokens_digest", "digest", unique=True),
     Index(None, "client_id"),
     Index(None, "family"),
