@@ -185,6 +185,7 @@ oauth_clients = Table(
     Column("secret_digest", String, nullable=False),
     Column("redirect_uris", JSON, nullable=False),
     Column("created", UtcDateTime, nullable=False),
+    Column("user_id", String),  # the User its tokens are bound to (/Me), copied to each token
 )
 
 oauth_codes = Table(

@@ -2,7 +2,8 @@
 (a bearer token issued for it, a basic credential's `me`), GET, PUT, PATCH and DELETE answer
 exactly what the same request on /Users/{id} answers (status, body, ETag, If-Match,
 projection), with Location and meta.location at /Users/{id}; an unbound credential gets 501, a
-bound user that does not exist 404, and /Me reaches no other user."""
+bound user that does not exist 404, and /Me reaches no other user. OAuth: a client bound to a
+user, and an oauth credential's `me`."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 
 from tests.http.credentials import CREDENTIALS, OKTA, STRICT, Deployment, bearer
+from tests.http.oauth_support import REDIRECT, Registered
 from tests.http.support import PATCH_URN, assert_scim_error, user_body
 
 BOUND_BY_NAME = tuple(replace(c, me="BJensen") if c.name == "okta" else c for c in CREDENTIALS)
@@ -146,3 +148,31 @@ def test_me_reaches_no_other_user(d: Deployment) -> None:
     assert d.client.patch("/Me", body_of("PATCH"), auth=False, headers=token).get_json()["id"] == alice["id"]
     assert d.client.delete("/Me", auth=False, headers=token).status_code == 204
     assert d.client.get(f"/Users/{bob['id']}", auth=False, headers=OKTA).get_json() == bob
+
+
+def test_an_oauth_client_bound_to_a_user_has_it_as_me_through_every_grant(oauth) -> None:
+    """`oauth client add --user`: the code grant's pair, each pair a refresh rotates to, and a
+    client_credentials token are all bound to the client's user; another client's are not."""
+    d = oauth(client_credentials=True)
+    provisioner = d.register("Okta")
+    admin = d.tokens_for(provisioner)["access_token"]
+    made = d.scim(admin, "/scim/v2/Users", "POST", user_body("svc-entra"))
+    assert made.status_code == 201
+    user_id = made.get_json()["id"]
+    assert_scim_error(d.scim(admin, "/scim/v2/Me"), 501)
+    bound = Registered(*d.container.oauth_clients().add("Entra", [REDIRECT], user_id))
+    pair = d.tokens_for(bound)
+    rotated = d.refresh(bound, pair["refresh_token"]).get_json()
+    alone = d.token(bound, {"grant_type": "client_credentials"}).get_json()
+    for access in (pair["access_token"], rotated["access_token"], alone["access_token"]):
+        me = d.scim(access, "/scim/v2/Me")
+        assert me.status_code == 200 and me.get_json()["id"] == user_id
+        assert me.headers["Location"] == f"https://localhost/scim/v2/Users/{user_id}"
+
+
+def test_an_oauth_credential_s_me_binds_the_tokens_of_every_unbound_client(oauth) -> None:
+    d = oauth(me="SVC-OAUTH")
+    token = d.tokens_for(d.register("Okta"))["access_token"]
+    assert "SVC-OAUTH" in assert_scim_error(d.scim(token, "/scim/v2/Me"), 404)["detail"]
+    user_id = d.scim(token, "/scim/v2/Users", "POST", user_body("svc-oauth")).get_json()["id"]
+    assert d.scim(token, "/scim/v2/Me").get_json()["id"] == user_id
