@@ -166,7 +166,6 @@ def _me(user: ResourceType) -> Json:
             if code in ("200", "204", "304") and method != "delete":
                 headers = {**response.get("headers", {}), "Location": {"$ref": "#/components/headers/Location"}}
                 me["responses"][code] = {**response, "headers": headers}
-        me["responses"].get("200", {}).pop("links", None)
         out[method] = me
     out["post"] = _operation("postMe", "self-registration (§3.11): not implemented (501)", {}, (401, 406, 429, 501))
     return out

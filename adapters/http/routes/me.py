@@ -8,10 +8,10 @@ POST /Me, the self-registration create §3.11 allows, is not implemented: 501.""
 from __future__ import annotations
 
 from dependency_injector.wiring import Provide, inject
-from flask import Blueprint, Response, g
+from flask import Blueprint, Response
 from flask.views import MethodView
 
-from adapters.http.auth import profile
+from adapters.http.auth import caller, profile
 from adapters.http.dependencies import HttpDependencies
 from adapters.http.errors import scim_error
 from adapters.http.requests import if_match_header, json_object
@@ -24,7 +24,7 @@ from domain.schema.registry import Registry
 
 @inject
 def _bound_id(find: FindMe = Provide[HttpDependencies.find_me]) -> str:
-    return find.id_of(g.principal)
+    return find.id_of(caller())
 
 
 class Me(MethodView):
