@@ -35,6 +35,7 @@ from domain.model import GROUP, USER
 from domain.observing import ChangeObserver, observed
 from domain.ports import Authenticator, Clock, IdGenerator, PasswordHasher, Transactions
 from domain.provisioning.groups import CreateGroup, DeleteGroup, PatchGroup, ReplaceGroup
+from domain.provisioning.me import FindMe
 from domain.provisioning.membership import MemberPolicy, SyncGroupMembership
 from domain.provisioning.operations import ResourceOperations
 from domain.provisioning.reads import GetResource, SearchResources
@@ -74,9 +75,9 @@ def capabilities_of(s: Settings) -> Capabilities:
 
 def authenticator_of(s: Settings, tokens: Tokens, hasher: PasswordHasher) -> CredentialSet:
     """Basic for the basic credentials; Bearer for the tokens of bearer and oauth ones."""
-    basic = [BasicCredential(c.principal, c.username or "", c.password, c.password_hash)
+    basic = [BasicCredential(c.principal, c.username or "", c.password, c.password_hash, c.me)
              for c in s.scim.auth if c.type == "basic"]
-    bearer = [c.principal for c in s.scim.auth if c.type in ("bearer", "oauth")]
+    bearer = {c.principal: c.me for c in s.scim.auth if c.type in ("bearer", "oauth")}
     built: dict[str, Authenticator] = {
         "basic": BasicAuthenticator(basic, hasher), "bearer": BearerAuthenticator(tokens, bearer)}
     http = dict.fromkeys("basic" if scheme == "basic" else "bearer" for scheme in auth_schemes_of(s))
@@ -208,10 +209,11 @@ class Container(containers.DeclarativeContainer):
     group_operations = providers.Callable(lambda p: p.default.operations[GROUP], profiles)
     get_resource = providers.ThreadSafeSingleton(GetResource, transactions)
     search_resources = providers.ThreadSafeSingleton(SearchResources, transactions)
+    find_me = providers.ThreadSafeSingleton(FindMe, transactions, registry.provided.user)
 
     http = providers.Container(
         HttpDependencies,
         registry=registry, profiles=profiles, paging=paging, capabilities=capabilities, cursors=cursors,
         authenticator=authenticator, throttle=throttle,
-        get_resource=get_resource, search_resources=search_resources,
+        get_resource=get_resource, search_resources=search_resources, find_me=find_me,
     )

@@ -34,6 +34,8 @@ class CredentialSettings:
     password: str | None = field(default=None, repr=False)
     password_hash: str | None = field(default=None, repr=False)  # argon2id, from `scim-service password hash`
     policy: str | None = field(default=None, metadata=rule(choices=tuple(PRESETS)))  # None: scim.policy
+    # the userName of the User /Me names for this credential (RFC 7644 §3.11), found per request
+    me: str | None = field(default=None, metadata=rule(nonempty=True))
     # type oauth only: the service as the IdP's OAuth 2.0 authorization server
     allow_insecure_http: bool = False  # local testing only: OAuth over plain HTTP
     client_credentials: bool = False  # also grant_type=client_credentials (no admin approval)

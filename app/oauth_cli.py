@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from app.settings import Settings, load_settings
-from app.token_cli import CommandError, database_container, when
+from app.token_cli import CommandError, database_container, user_id_of, when
 
 
 def _oauth_settings() -> Settings:
@@ -18,8 +18,9 @@ def _oauth_settings() -> Settings:
 
 def add(args: argparse.Namespace) -> int:
     with database_container(_oauth_settings(), "OAuth clients") as container:
+        user_id = None if args.user is None else user_id_of(container, args.user, "no client was added")
         try:
-            client, secret = container.oauth_clients().add(args.name, args.redirect_uri)
+            client, secret = container.oauth_clients().add(args.name, args.redirect_uri, user_id)
         except ValueError as exc:
             raise CommandError(f"error: {exc}") from exc
     print(f"client id:     {client.id}")
@@ -34,9 +35,9 @@ def list_clients(args: argparse.Namespace) -> int:
     if not clients:
         print("no OAuth clients")
         return 0
-    rows = [("CLIENT ID", "NAME", "CREATED", "REDIRECT URIS")]
-    rows += [(c.id, c.name, when(c.created), " ".join(c.redirect_uris)) for c in clients]
-    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    rows = [("CLIENT ID", "NAME", "USER", "CREATED", "REDIRECT URIS")]
+    rows += [(c.id, c.name, c.user_id or "-", when(c.created), " ".join(c.redirect_uris)) for c in clients]
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
     for r in rows:
         print("  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=False)) + "  " + r[-1])
     return 0
@@ -63,6 +64,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     made.add_argument("name", metavar="NAME", help="shown on the consent page")
     made.add_argument("--redirect-uri", action="append", required=True, metavar="URI",
                       help="exactly as the IdP sends it (https; http only to 127.0.0.1 or localhost); repeatable")
+    made.add_argument("--user", metavar="USERNAME",
+                      help="bind the client's tokens to this existing User (by userName, any case): their /Me")
     made.set_defaults(handler=add)
     client.add_parser("list", help="every client, never a secret").set_defaults(handler=list_clients)
     gone = client.add_parser("remove", help="remove a client and revoke its tokens at once")

@@ -64,13 +64,25 @@ def create(args: argparse.Namespace) -> int:
     if args.name not in bearer:
         known = ", ".join(bearer) or "none is configured"
         raise CommandError(f"error: {args.name!r} is not a bearer credential in scim.auth (bearer: {known})")
-    with _tokens(settings) as tokens:
-        issued = tokens.issue(args.name, args.expires, args.note or "")
+    with database_container(settings) as container:
+        user_id = None if args.user is None else user_id_of(container, args.user, "no token was issued")
+        issued = container.tokens().issue(args.name, args.expires, args.note or "", user_id)
     # The secret alone on stdout, so a script can capture it; the rest on stderr.
     print(issued.secret)
-    print(f"token {issued.token.id} for {args.name}, expires {when(issued.token.expires)}. "
+    bound = "" if user_id is None else f", bound to User {user_id} ({args.user}) for /Me"
+    print(f"token {issued.token.id} for {args.name}{bound}, expires {when(issued.token.expires)}. "
           "It is shown only now: store it in the IdP.", file=sys.stderr)
     return 0
+
+
+def user_id_of(container: Any, user_name: str, nothing_done: str) -> str:
+    """The id of the User a credential is bound to (`--user`), by userName (case-insensitive,
+    as SCIM compares it); CommandError saying `nothing_done` when there is none."""
+    found: str | None = container.find_me().by_user_name(user_name)
+    if found is None:
+        raise CommandError(f"error: no User with userName {user_name!r}; provision it first "
+                           f"(the binding is the user's id); {nothing_done}")
+    return found
 
 
 def list_tokens(args: argparse.Namespace) -> int:
@@ -80,8 +92,8 @@ def list_tokens(args: argparse.Namespace) -> int:
         print("no tokens")
         return 0
     now = datetime.now(rows[0].created.tzinfo)
-    table = [("CREDENTIAL", "KIND", "CLIENT", "TOKEN ID", "CREATED", "EXPIRES", "LAST USED", "STATUS", "NOTE")]
-    table += [(t.credential, t.kind, t.client_id or "-", t.id, when(t.created), when(t.expires),
+    table = [("CREDENTIAL", "KIND", "CLIENT", "USER", "TOKEN ID", "CREATED", "EXPIRES", "LAST USED", "STATUS", "NOTE")]
+    table += [(t.credential, t.kind, t.client_id or "-", t.user_id or "-", t.id, when(t.created), when(t.expires),
                when(t.last_used), t.status(now), t.note) for t in rows]
     widths = [max(len(row[i]) for row in table) for i in range(len(table[0]) - 1)]
     for row in table:
@@ -128,6 +140,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     made.add_argument("name", metavar="NAME", help="a credential of scim.auth with type: bearer")
     made.add_argument("--expires", type=lifetime, metavar="DURATION", help="e.g. 90d, 12h, 30m (default: never)")
     made.add_argument("--note", metavar="TEXT", help="shown by `token list`")
+    made.add_argument("--user", metavar="USERNAME",
+                      help="bind the token to this existing User (by userName, any case): its /Me")
     made.set_defaults(handler=create)
     token.add_parser("list", help="every token, never its secret").set_defaults(handler=list_tokens)
     gone = token.add_parser("revoke", help="revoke one token, or every token of a credential")

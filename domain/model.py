@@ -1,4 +1,5 @@
-"""Entities and value objects: a SCIM resource, its member references, pages and principals."""
+"""Entities and value objects: a SCIM resource, its member references, pages, principals and
+the user a principal acts as at /Me."""
 
 from __future__ import annotations
 
@@ -90,8 +91,19 @@ class Page:
 
 
 @dataclass(frozen=True, slots=True)
+class Binding:
+    """The user a credential is bound to, whom /Me names (RFC 7644 §3.11): by id (a token's,
+    resolved when it was issued) or by userName (scim.auth's `me`, resolved per request, so the
+    user may be provisioned after the config is written)."""
+
+    user_id: str | None = None
+    user_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Principal:
-    """Who is calling: the credential's name."""
+    """Who is calling: the credential's name; `me`, the user it is bound to (None: unbound)."""
 
     name: str
-    scheme: str  # how it authenticated: basic (later bearer, oauth)
+    scheme: str  # how it authenticated: basic or bearer (OAuth access tokens are bearer)
+    me: Binding | None = None

@@ -8,7 +8,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from domain.model import Principal
+from domain.model import Binding, Principal
 from domain.ports import PasswordHasher
 
 
@@ -18,12 +18,14 @@ def _digest(value: str) -> bytes:
 
 @dataclass(frozen=True)
 class BasicCredential:
-    """A configured basic credential: a plain password or an argon2id hash of one."""
+    """A configured basic credential: a plain password or an argon2id hash of one; `me`, the
+    userName of the User it is bound to (/Me)."""
 
     name: str
     username: str
     password: str | None = field(default=None, repr=False)
     password_hash: str | None = field(default=None, repr=False)
+    me: str | None = None
 
 
 class _Entry:
@@ -31,6 +33,7 @@ class _Entry:
 
     def __init__(self, cred: BasicCredential) -> None:
         self.name, self.user = cred.name, _digest(cred.username)
+        self.principal = Principal(cred.name, "basic", None if cred.me is None else Binding(user_name=cred.me))
         self.hashed = cred.password_hash
         # plain: the password's digest; hashed: the digest of the last password the hash verified
         self.known = None if cred.password is None else _digest(cred.password)
@@ -67,9 +70,9 @@ class BasicAuthenticator:
                 self._hasher.verify(self._decoy, password)
             return None
         if match.known is not None and hmac.compare_digest(secret, match.known):
-            return Principal(match.name, "basic")
+            return match.principal
         if match.hashed is not None and self._hasher.verify(match.hashed, password):
             with self._lock:
                 match.known = secret
-            return Principal(match.name, "basic")
+            return match.principal
         return None

@@ -97,6 +97,12 @@ def principal() -> str:
     return str(g.principal.name)
 
 
+def caller() -> Principal:
+    """The principal that authenticated the request (its name, scheme and /Me binding)."""
+    who: Principal = g.principal
+    return who
+
+
 def profile() -> Profile:
     """The IdP profile (policy and use cases) of the credential that authenticated the request."""
     chosen: Profile = g.profile

@@ -14,6 +14,7 @@ from domain.capabilities import Capabilities
 from domain.credentials.throttle import Throttle
 from domain.idp.policy import Policy
 from domain.ports import Authenticator
+from domain.provisioning.me import FindMe
 from domain.provisioning.operations import ResourceOperations
 from domain.provisioning.reads import GetResource, SearchResources
 from domain.schema.registry import Registry
@@ -62,6 +63,7 @@ class HttpDependencies(containers.DeclarativeContainer):
     throttle = providers.Dependency(instance_of=Throttle)
     get_resource = providers.Dependency(instance_of=GetResource)
     search_resources = providers.Dependency(instance_of=SearchResources)
+    find_me = providers.Dependency(instance_of=FindMe)
 
 
 _wired: containers.Container | None = None

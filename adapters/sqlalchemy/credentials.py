@@ -19,7 +19,7 @@ from domain.credentials.tokens import DuplicateToken, Token
 
 # In the order of Token's fields.
 _FIELDS = ("id", "credential", "digest", "created", "expires", "last_used", "note", "revoked",
-           "kind", "client_id", "scope", "family", "replaced")
+           "kind", "client_id", "scope", "family", "replaced", "user_id")
 _COLUMNS = tuple(tokens.c[name] for name in _FIELDS)
 # The request path's lookup: one unique-index probe on the driver's cursor.
 _BY_DIGEST = Prepared(select(*_COLUMNS).where(tokens.c.digest == bindparam("b_digest")))

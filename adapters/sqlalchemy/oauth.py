@@ -18,7 +18,7 @@ _CODE_FIELDS = ("digest", "client_id", "redirect_uri", "scope", "created", "expi
 
 
 def _client(row: Any) -> OAuthClient:
-    return OAuthClient(row.id, row.name, row.secret_digest, tuple(row.redirect_uris), row.created)
+    return OAuthClient(row.id, row.name, row.secret_digest, tuple(row.redirect_uris), row.created, row.user_id)
 
 
 class SqlClientStore:
@@ -29,7 +29,7 @@ class SqlClientStore:
         with self._write.begin() as conn:
             conn.execute(insert(oauth_clients).values(
                 id=client.id, name=client.name, secret_digest=client.secret_digest,
-                redirect_uris=list(client.redirect_uris), created=client.created))
+                redirect_uris=list(client.redirect_uris), created=client.created, user_id=client.user_id))
 
     def get(self, client_id: str) -> OAuthClient | None:
         with self._read.connect() as conn:

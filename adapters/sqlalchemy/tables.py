@@ -170,6 +170,9 @@ tokens = Table(
     Column("scope", String, nullable=False, server_default=""),
     Column("family", String),
     Column("replaced", UtcDateTime),
+    # the User a token is bound to (/Me, RFC 7644 §3.11); no foreign key: a deleted user leaves
+    # the token valid for /Users, and /Me answers 404
+    Column("user_id", String),
     Index("ux_tokens_digest", "digest", unique=True),
     Index(None, "client_id"),
     Index(None, "family"),
@@ -182,6 +185,7 @@ oauth_clients = Table(
     Column("secret_digest", String, nullable=False),
     Column("redirect_uris", JSON, nullable=False),
     Column("created", UtcDateTime, nullable=False),
+    Column("user_id", String),  # the User its tokens are bound to (/Me), copied to each token
 )
 
 oauth_codes = Table(

@@ -36,11 +36,14 @@ def redirect_uri_allowed(uri: str) -> bool:
 
 @dataclass(frozen=True)
 class OAuthClient:
+    """A registered client (an IdP); `user_id`: the User its tokens are bound to (/Me), if any."""
+
     id: str
     name: str
     secret_digest: str = field(repr=False)
     redirect_uris: tuple[str, ...]
     created: datetime
+    user_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -100,15 +103,17 @@ class OAuthClients:
     def __init__(self, clients: ClientStore, tokens: TokenStore, clock: Clock) -> None:
         self._clients, self._tokens, self._clock = clients, tokens, clock
 
-    def add(self, name: str, redirect_uris: Sequence[str]) -> tuple[OAuthClient, str]:
-        """A new client and its secret (shown once). Raises ValueError for a bad redirect URI."""
+    def add(self, name: str, redirect_uris: Sequence[str], user_id: str | None = None) -> tuple[OAuthClient, str]:
+        """A new client and its secret (shown once), its tokens bound to the User `user_id` if
+        given. Raises ValueError for a bad redirect URI."""
         bad = [u for u in redirect_uris if not redirect_uri_allowed(u)]
         if bad or not redirect_uris:
             raise ValueError(f"redirect URIs must be https (or http://127.0.0.1, http://localhost): {bad or 'none'}")
         secret = new_secret()
         # 128 random bits in hex: an id that no shell or argument parser misreads (base64 may
         # begin with "-", which `oauth client remove ID` would take for an option)
-        client = OAuthClient(os.urandom(16).hex(), name, digest(secret), tuple(redirect_uris), self._clock.now())
+        client = OAuthClient(os.urandom(16).hex(), name, digest(secret), tuple(redirect_uris), self._clock.now(),
+                             user_id)
         self._clients.add(client)
         return client, secret
 
@@ -157,15 +162,16 @@ class Grants:
         return None if code.expires <= now else code
 
     def issue(self, client_id: str, scope: str, family: str | None = None, with_refresh: bool = True,
-              secrets: tuple[str, str] | None = None) -> Pair:
-        """A new access token (and refresh token) of one authorization; raises DuplicateToken
-        when `secrets` are stored already (another request rotated first)."""
+              secrets: tuple[str, str] | None = None, user_id: str | None = None) -> Pair:
+        """A new access token (and refresh token) of one authorization, bound to the User
+        `user_id` (the client's) if given; raises DuplicateToken when `secrets` are stored
+        already (another request rotated first)."""
         now, life = self._clock.now(), self.lifetimes
         family = family or self._ids.new()
         access, refresh = secrets or (new_secret(), new_secret())
         made = [(ACCESS, access, now + life.access)] + ([(REFRESH, refresh, now + life.refresh)] if with_refresh else [])
         self._tokens.add(*(Token(self._ids.new(), self.credential, digest(secret), now, expires, kind=kind,
-                                 client_id=client_id, scope=scope, family=family)
+                                 client_id=client_id, scope=scope, family=family, user_id=user_id)
                            for kind, secret, expires in made))  # both or neither
         return Pair(access, refresh if with_refresh else None, int(life.access.total_seconds()), scope)
 
@@ -180,7 +186,7 @@ class Grants:
         successors = derive(secret, ACCESS), derive(secret, REFRESH)
         if token.replaced is None:
             try:
-                pair = self.issue(client_id, token.scope, token.family, secrets=successors)
+                pair = self.issue(client_id, token.scope, token.family, secrets=successors, user_id=token.user_id)
             except DuplicateToken:  # rotated a moment ago by a concurrent request: repeat it
                 return self._repeat(successors, token.scope, now)
             self._tokens.mark_replaced(token.id, now)

@@ -51,7 +51,8 @@ class DuplicateToken(ValueError):
 class Token:
     """One issued token. `credential` names the configured credential it belongs to. `kind`:
     a bearer token from the CLI, or an OAuth access or refresh token of `client_id`, issued
-    together as `family` (one authorization); `replaced`: when a refresh token was rotated."""
+    together as `family` (one authorization); `replaced`: when a refresh token was rotated;
+    `user_id`: the User it is bound to (/Me, RFC 7644 §3.11), resolved when it was issued."""
 
     id: str
     credential: str
@@ -66,6 +67,7 @@ class Token:
     scope: str = ""
     family: str | None = None
     replaced: datetime | None = None
+    user_id: str | None = None
 
     def status(self, now: datetime) -> str:
         if self.revoked is not None:
@@ -130,13 +132,15 @@ class Tokens:
     def __init__(self, store: TokenStore, clock: Clock, ids: IdGenerator) -> None:
         self._store, self._clock, self._ids = store, clock, ids
 
-    def issue(self, credential: str, lifetime: timedelta | None = None, note: str = "") -> Issued:
+    def issue(self, credential: str, lifetime: timedelta | None = None, note: str = "",
+              user_id: str | None = None) -> Issued:
+        """A new bearer token of `credential`, bound to the User `user_id` (its /Me) if given."""
         if lifetime is not None and lifetime <= timedelta(0):
             raise ValueError("a token's lifetime must be positive")
         now = self._clock.now()
         secret = new_secret()
         token = Token(self._ids.new(), credential, digest(secret), now,
-                      None if lifetime is None else now + lifetime, None, note)
+                      None if lifetime is None else now + lifetime, None, note, user_id=user_id)
         self._store.add(token)
         return Issued(token, secret)
 

@@ -56,7 +56,8 @@ def by_id(store: TokenStore) -> dict[str, Token]:
 def test_a_token_reads_back_by_its_digest_exactly_as_added(store: TokenStore) -> None:
     full = Token("tok-1", "okta", digest("secret-1"), at(0.123456),
                  expires=at(86400.5).astimezone(PLUS_TWO),  # another offset: the same instant back
-                 last_used=at(60.000001), note="okta prod — rotated", revoked=at(120.999999))
+                 last_used=at(60.000001), note="okta prod — rotated", revoked=at(120.999999),
+                 user_id="2819c223-7f76-453a-919d-413861904646")
     bare = token(2, "entra", 1.5)
     store.add(full)
     store.add(bare)
@@ -146,6 +147,22 @@ def test_the_token_use_cases_run_on_the_store(store: TokenStore) -> None:
     clock.current = at(86400)
     assert tokens.authenticate(keep.secret) is None  # expired
     assert tokens.list() == [replace(keep.token, last_used=at(0)), replace(drop.token, revoked=at(0))]
+
+
+def test_a_token_bound_to_a_user_keeps_the_binding_through_every_change(store: TokenStore) -> None:
+    """/Me: the user id a token was issued for comes back with it, unbound tokens have none,
+    and touch, revoke and revoke_all leave it alone."""
+    clock = _StillClock(at(0))
+    tokens = Tokens(store, clock, _Ids())
+    bound, unbound = tokens.issue("okta", user_id="user-1"), tokens.issue("okta")
+    assert bound.token.user_id == "user-1" and unbound.token.user_id is None
+    found = tokens.authenticate(bound.secret)
+    assert found is not None and found.user_id == "user-1"
+    assert store.by_id(bound.token.id) == replace(bound.token, last_used=at(0))
+    clock.current = at(10)
+    assert tokens.revoke(bound.token.id).user_id == "user-1"
+    assert store.revoke_all("okta", at(20)) == 1
+    assert [t.user_id for t in store.all()] == ["user-1", None]
 
 
 class _StillClock:

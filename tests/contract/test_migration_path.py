@@ -82,6 +82,7 @@ def test_an_upgrade_from_the_first_revision_keeps_every_row(empty_url: str) -> N
         Change("okta", "create", "User", "u1", ("userName",), WHEN, None)]
     token = SqlTokenStore(engine).by_digest("d" * 64)
     assert token is not None and (token.credential, token.kind, token.note) == ("okta", "bearer", "before 0005")
+    assert token.user_id is None  # 0008: a token of before is bound to no user
     with engine.connect() as conn:
         assert conn.scalar(select(tokens.c.scope)) == ""
     engine.dispose()

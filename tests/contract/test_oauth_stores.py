@@ -76,6 +76,13 @@ def test_a_client_reads_back_exactly_and_is_listed_oldest_first(clients: ClientS
     assert clients.get("client-3") is None
 
 
+def test_a_client_s_user_reads_back_and_an_unbound_client_has_none(clients: ClientStore) -> None:
+    bound = OAuthClient("client-9", "okta", digest("s9"), (CB,), at(1), user_id="2819c223-7f76-453a")
+    clients.add(bound)
+    clients.add(client(1))
+    assert clients.get("client-9") == bound and [c.user_id for c in clients.all()] == [None, "2819c223-7f76-453a"]
+
+
 def test_remove_deletes_one_client_once(clients: ClientStore) -> None:
     clients.add(client(1))
     clients.add(client(2))

@@ -1,6 +1,7 @@
 """Bearer tokens against the real gunicorn (2 workers): a token made or revoked with the CLI
 while the server runs takes effect at once in every worker, its use shows in `token list`, and
-the failure count is the database's, shared by the workers."""
+the failure count is the database's, shared by the workers; a token made with `--user` is
+that user's /Me in every worker."""
 
 from __future__ import annotations
 
@@ -31,6 +32,30 @@ def test_a_token_made_and_revoked_while_serving_works_and_stops_in_every_worker(
     assert run_cli(live_server.config, "token", "revoke", token_id).returncode == 0
     assert {get(live_server, fresh) for _ in range(8)} == {401}
     assert get(live_server, live_server.token) == 200  # the other token of the credential lives on
+
+
+def test_a_token_created_for_a_user_is_its_me_in_every_worker(live_server: LiveServer) -> None:
+    with live_server.client() as http:
+        made = http.post("Users", json={"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                                        "userName": "Me-Live"})
+        assert made.status_code == 201, made.text
+        user = made.json()
+        assert http.get("Me").status_code == 501  # the server's own basic credential is bound to no one
+    created = run_cli(live_server.config, "token", "create", BEARER, "--user", "me-live")
+    assert created.returncode == 0, created.stderr
+    me = {"Authorization": f"Bearer {created.stdout.strip()}"}
+    with httpx.Client(base_url=live_server.scim_url + "/", headers=me, timeout=10) as http:
+        answers = [http.get("Me") for _ in range(8)]
+        assert {(r.status_code, r.json()["id"], r.headers["Location"]) for r in answers} == {
+            (200, user["id"], user["meta"]["location"])}
+        patch = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                 "Operations": [{"op": "replace", "path": "title", "value": "Live"}]}
+        patched = http.patch("Me", json=patch, headers={"If-Match": user["meta"]["version"]})
+        assert (patched.status_code, patched.json()["title"]) == (200, "Live"), patched.text
+        assert http.delete("Me").status_code == 204
+        assert http.get("Me").status_code == 404
+    missing = run_cli(live_server.config, "token", "create", BEARER, "--user", "me-live")
+    assert (missing.returncode, missing.stdout) == (1, "") and "no token was issued" in missing.stderr
 
 
 def test_failures_are_counted_in_the_database_across_workers(live_server: LiveServer) -> None:

@@ -79,8 +79,9 @@ def expected_errors(path: str, method: str, op: dict[str, Any]) -> set[str]:
         codes |= {"412"}
     if method in ("post", "put", "patch") and "{resource_id}" in path or path.endswith(("/Users", "/Groups")) and method == "post":
         codes |= {"409"}
-    if path.endswith("/Me"):
-        codes = {"401", "406", "429", "501"}
+    if path.endswith("/Me"):  # the User item's errors (no resource id), and 501 for an unbound credential
+        codes = expected_errors(path.replace("/Me", "/Users/{resource_id}"), method, op) | {"501"}
+        codes = {"401", "406", "429", "501"} if method == "post" else codes
     return codes
 
 

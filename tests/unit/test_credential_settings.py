@@ -100,11 +100,20 @@ def test_a_named_credentials_secrets_come_from_its_own_variables(tmp_path) -> No
     ([{"type": "oauth", "access_token_lifetime_seconds": 10}],
      "scim.auth[0].access_token_lifetime_seconds: must be at least 60"),
     ([OKTA | {"secret": "x"}], "scim.auth[0].secret: unknown key"),
+    ([OKTA | {"me": "  "}], "scim.auth[0].me: "),
+    ([OKTA | {"me": 7}], "scim.auth[0].me: "),
     ("okta", "scim.auth: expected a mapping or a list, got 'okta'"),
     ([["okta"]], "scim.auth[0]: expected a mapping, got a list"),
 ])
 def test_a_broken_credential_stops_start_up_with_one_line_naming_its_key(tmp_path, auth, expected) -> None:
     assert error(auth, tmp_path).startswith("config error: " + expected)
+
+
+def test_me_binds_any_kind_of_credential_to_a_user_name_kept_as_written(tmp_path) -> None:
+    s = load([OKTA | {"me": "BJensen"}, ENTRA | {"me": "svc-entra"}, {"name": "x", "type": "bearer"}], tmp_path)
+    assert [c.me for c in s.scim.auth] == ["BJensen", "svc-entra", None]
+    single = load([OKTA | {"me": "x"}], tmp_path, env={"SCIM_AUTH_ME": "from-env"})
+    assert single.scim.auth[0].me == "from-env"
 
 
 def test_the_throttle_settings_load_and_are_checked(tmp_path) -> None:

@@ -11,7 +11,7 @@ from adapters.credentials.bearer import BearerAuthenticator, CredentialSet
 from adapters.memory.credentials import InMemoryTokenStore
 from adapters.system import Argon2Hasher
 from domain.credentials.tokens import Tokens
-from domain.model import Principal
+from domain.model import Binding, Principal
 from tests.fakes import FixedClock, SequentialIds
 
 USER, PASSWORD = "okta-provisioner", "correct horse battery staple"
@@ -153,7 +153,7 @@ def test_an_unknown_username_costs_an_argon2_verify_when_a_hashed_credential_exi
 
 def bearer_set() -> tuple[Tokens, CredentialSet]:
     tokens = Tokens(InMemoryTokenStore(), FixedClock(), SequentialIds())
-    bearer = BearerAuthenticator(tokens, ["entra"])
+    bearer = BearerAuthenticator(tokens, {"entra": None})
     return tokens, CredentialSet([basic_auth(USER, PASSWORD), bearer])
 
 
@@ -175,3 +175,26 @@ def test_the_set_dispatches_by_scheme_and_lists_the_schemes_in_order() -> None:
     assert creds.authenticate("bearer", {"token": PASSWORD}) is None
     assert creds.authenticate("digest", {"username": USER, "password": PASSWORD}) is None
     assert CredentialSet([]).schemes == ()
+
+
+def test_a_basic_credential_with_me_is_bound_to_that_user_name() -> None:
+    bound = BasicAuthenticator([BasicCredential("okta", USER, PASSWORD, me="BJensen"),
+                                BasicCredential("ops", "ops-user", password_hash=HASHER.hash("ops-pw"), me="ops")],
+                               HASHER)
+    assert bound.authenticate("basic", {"username": USER, "password": PASSWORD}) == Principal(
+        "okta", "basic", Binding(user_name="BJensen"))
+    for _ in range(2):  # argon2 once, then the digest of what it verified: the binding both times
+        assert bound.authenticate("basic", {"username": "ops-user", "password": "ops-pw"}) == Principal(
+            "ops", "basic", Binding(user_name="ops"))
+    assert attempt(USER, PASSWORD) == Principal(USER, "basic", None)  # no `me`: unbound
+
+
+def test_a_token_is_bound_to_its_own_user_first_then_to_its_credential_s_me() -> None:
+    tokens = Tokens(InMemoryTokenStore(), FixedClock(), SequentialIds())
+    bearer = BearerAuthenticator(tokens, {"entra": "svc-entra", "spare": None})
+    own = tokens.issue("entra", user_id="user-7").secret
+    inherited, unbound = tokens.issue("entra").secret, tokens.issue("spare").secret
+    assert bearer.authenticate("bearer", {"token": own}) == Principal("entra", "bearer", Binding(user_id="user-7"))
+    assert bearer.authenticate("bearer", {"token": inherited}) == Principal(
+        "entra", "bearer", Binding(user_name="svc-entra"))
+    assert bearer.authenticate("bearer", {"token": unbound}) == Principal("spare", "bearer")

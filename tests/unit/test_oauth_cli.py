@@ -82,14 +82,17 @@ def grants(engine: sa.Engine) -> Grants:
     return Grants("okta-oauth", SqlCodeStore(engine), SqlTokenStore(engine), clock, SequentialIds(), Lifetimes())
 
 
-def listing(run: Run, path: str) -> dict[str, list[str]]:
-    """`oauth client list` as {client id: [name, created, redirect URIs]}; asserts the header."""
+def listing(run: Run, path: str, users: dict[str, str] | None = None) -> dict[str, list[str]]:
+    """`oauth client list` as {client id: [name, created, redirect URIs]}, its USER cells into
+    `users` by client id; asserts the header."""
     status, out, err = run(path, "oauth", "client", "list")
     assert status == 0, err
     lines = out.splitlines()
-    assert re.split(r" {2,}", lines[0]) == ["CLIENT ID", "NAME", "CREATED", "REDIRECT URIS"]
+    assert re.split(r" {2,}", lines[0]) == ["CLIENT ID", "NAME", "USER", "CREATED", "REDIRECT URIS"]
     cells = [re.split(r" {2,}", line.rstrip()) for line in lines[1:]]
-    return {c[0]: c[1:] for c in cells}
+    if users is not None:
+        users.update({c[0]: c[2] for c in cells})
+    return {c[0]: c[1:2] + c[3:] for c in cells}
 
 
 # ---- oauth client add ---------------------------------------------------------------------
@@ -129,6 +132,34 @@ def test_add_without_a_redirect_uri_is_a_usage_error(config: str, capsys: pytest
         cli.main(["--config", config, "oauth", "client", "add", "okta"])
     assert caught.value.code == 2
     assert "--redirect-uri" in capsys.readouterr().err
+
+
+def test_add_with_user_binds_the_client_s_tokens_to_that_user(config: str, run: Run, db_url: str,
+                                                             engine: sa.Engine) -> None:
+    from adapters.sqlalchemy.engine import make_engine
+    from adapters.sqlalchemy.uow import SqlTransactions
+    from domain.provisioning.commands import WriteCommand
+    from domain.provisioning.users import ProvisionUser
+    from domain.schema.registry import default_registry
+    from tests.fakes import ReversibleHasher
+
+    registry, scim_engine = default_registry(), make_engine(db_url)
+    try:
+        made = ProvisionUser(SqlTransactions(scim_engine, registry), registry.user, ManualClock(), SequentialIds(),
+                             ReversibleHasher())(WriteCommand("test", {"userName": "svc-okta"}))
+    finally:
+        scim_engine.dispose()
+    status, out, err = run(config, "oauth", "client", "add", "okta", f"--redirect-uri={CB}", "--user", "SVC-Okta")
+    assert status == 0, err
+    bound = re.findall(r"client id: +(\S+)", out)[0]
+    plain = add(run, config, "entra", CB)[0]
+    assert {r["id"]: r["user_id"] for r in rows(engine, oauth_clients)} == {bound: made.resource.id, plain: None}
+    users: dict[str, str] = {}
+    listing(run, config, users)
+    assert users == {bound: made.resource.id, plain: "-"}
+    status, out, err = run(config, "oauth", "client", "add", "x", f"--redirect-uri={CB}", "--user", "nobody")
+    assert (status, out) == (1, "") and "'nobody'" in err and "no client was added" in err
+    assert len(rows(engine, oauth_clients)) == 2
 
 
 # ---- oauth client list --------------------------------------------------------------------

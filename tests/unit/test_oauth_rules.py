@@ -237,6 +237,23 @@ def test_a_rotated_refresh_token_repeats_its_successors_for_grace_only(w: World)
     assert len(w.store.all()) == 4 and w.token(pair.refresh).status(w.clock.now()) == "active"
 
 
+def test_a_bound_client_s_tokens_carry_its_user_through_every_rotation(w: World) -> None:
+    """/Me: `oauth client add --user` binds the client; each pair issued to it, and each pair a
+    refresh rotates to (or repeats in the grace window), is bound to that user."""
+    client, _ = w.clients.add("entra", [CB], user_id="user-9")
+    assert client.user_id == "user-9" and w.client_store.get(client.id) == client
+    first = w.grants.issue(client.id, SCOPE, user_id=client.user_id)
+    assert first.refresh is not None
+    assert {w.token(first.access).user_id, w.token(first.refresh).user_id} == {"user-9"}
+    rotated = w.grants.refresh(first.refresh, client.id, derive)
+    assert rotated is not None and rotated.refresh is not None
+    assert {w.token(rotated.access).user_id, w.token(rotated.refresh).user_id} == {"user-9"}
+    again = w.grants.refresh(rotated.refresh, client.id, derive)
+    assert again is not None and w.token(again.access).user_id == "user-9"
+    unbound = w.grants.issue(client.id, SCOPE, with_refresh=False)
+    assert w.token(unbound.access).user_id is None and w.clients.add("okta", [CB])[0].user_id is None
+
+
 @pytest.mark.parametrize("case", ["revoked", "expired", "another client", "access token", "unknown"])
 def test_a_dead_foreign_or_unknown_refresh_token_is_refused(w: World, case: str) -> None:
     pair = w.grants.issue("c1", SCOPE)

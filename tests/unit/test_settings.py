@@ -140,6 +140,7 @@ def test_the_override_variables_are_derived_from_every_scalar_setting() -> None:
         "SCIM_AUTH_PASSWORD": "scim.auth.password",
         "SCIM_AUTH_PASSWORD_HASH": "scim.auth.password_hash",
         "SCIM_AUTH_POLICY": "scim.auth.policy",
+        "SCIM_AUTH_ME": "scim.auth.me",
         "SCIM_AUTH_ALLOW_INSECURE_HTTP": "scim.auth.allow_insecure_http",
         "SCIM_AUTH_CLIENT_CREDENTIALS": "scim.auth.client_credentials",
         "SCIM_AUTH_CODE_LIFETIME_SECONDS": "scim.auth.code_lifetime_seconds",

@@ -79,17 +79,19 @@ def id_of(db_url: str, secret: str) -> str:
     return str(next(r["id"] for r in rows(db_url) if r["digest"] == wanted))
 
 
-def listing(run: Run, path: str) -> dict[str, list[str]]:
+def listing(run: Run, path: str, users: dict[str, str] | None = None) -> dict[str, list[str]]:
     """`token list` as {token id: its cells but KIND and CLIENT, which must read bearer and -
-    for the CLI's tokens}; asserts the header row."""
+    for the CLI's tokens, and USER, which goes into `users` by token id}; asserts the header row."""
     status, out, _ = run(path, "token", "list")
     assert status == 0
     lines = out.splitlines()
     assert re.split(r" {2,}", lines[0]) == [
-        "CREDENTIAL", "KIND", "CLIENT", "TOKEN ID", "CREATED", "EXPIRES", "LAST USED", "STATUS", "NOTE"]
+        "CREDENTIAL", "KIND", "CLIENT", "USER", "TOKEN ID", "CREATED", "EXPIRES", "LAST USED", "STATUS", "NOTE"]
     cells = [re.split(r" {2,}", line.rstrip()) for line in lines[1:]]
     assert all(c[1:3] == ["bearer", "-"] for c in cells)
-    cells = [c[:1] + c[3:] for c in cells]
+    if users is not None:
+        users.update({c[4]: c[3] for c in cells})
+    cells = [c[:1] + c[4:] for c in cells]
     return {c[1]: c + [""] * (7 - len(c)) for c in cells}
 
 
@@ -239,6 +241,41 @@ def test_a_created_token_authenticates_until_it_is_revoked(config: str, run: Run
     assert listing(run, config)[row["id"]][4] != "-"
     assert run(config, "token", "revoke", row["id"])[0] == 0
     assert client.get("/scim/v2/Users", headers=bearer).status_code == 401
+
+
+def test_create_with_user_binds_the_token_to_that_user_s_id_for_me(
+        config: str, run: Run, app_for: Any, db_url: str) -> None:
+    client = app_for.test_client()
+    made = client.post("/scim/v2/Users", json={"userName": "BJensen"}, headers=admin_auth())
+    assert made.status_code == 201
+    user_id = made.get_json()["id"]
+    status, out, err = run(config, "token", "create", "entra", "--user", "bjensen")  # userName in any case
+    assert status == 0 and SECRET.fullmatch(out.strip())
+    assert f"bound to User {user_id} (bjensen)" in err
+    plain = create(run, config, "entra")
+    by_id = {r["id"]: r["user_id"] for r in rows(db_url)}
+    bound_id = id_of(db_url, out.strip())
+    assert by_id == {bound_id: user_id, id_of(db_url, plain): None}
+    users: dict[str, str] = {}
+    listing(run, config, users)
+    assert users == {bound_id: user_id, id_of(db_url, plain): "-"}
+    me = client.get("/scim/v2/Me", headers={"Authorization": f"Bearer {out.strip()}"})
+    assert me.status_code == 200 and me.get_json()["id"] == user_id
+    unbound = client.get("/scim/v2/Me", headers={"Authorization": f"Bearer {plain}"})
+    assert unbound.status_code == 501
+
+
+def test_create_with_an_unknown_user_exits_1_and_issues_nothing(config: str, run: Run, db_url: str) -> None:
+    status, out, err = run(config, "token", "create", "entra", "--user", "nobody")
+    assert (status, out) == (1, "")
+    assert err.startswith("error:") and "'nobody'" in err and "no token was issued" in err
+    assert rows(db_url) == []
+
+
+def admin_auth() -> dict[str, str]:
+    import base64
+
+    return {"Authorization": "Basic " + base64.b64encode(b"admin:basic-pw-123").decode()}
 
 
 # ---- password hash ------------------------------------------------------------------------

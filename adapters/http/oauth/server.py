@@ -161,7 +161,7 @@ class CodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]
 
     def create_token_response(self) -> tuple[int, dict[str, Any], list[tuple[str, str]]]:
         code = self.request.authorization_code.code
-        pair = _oauth(self).issue(code.client_id, code.scope, code.family)
+        pair = _oauth(self).issue(code.client_id, code.scope, code.family, user_id=self.request.client.client.user_id)
         return 200, _body(pair), self.TOKEN_RESPONSE_HEADER
 
 
@@ -189,7 +189,8 @@ class CredentialsGrant(grants.ClientCredentialsGrant):  # type: ignore[misc]
     TOKEN_ENDPOINT_AUTH_METHODS = AUTH_METHODS
 
     def create_token_response(self) -> tuple[int, dict[str, Any], list[tuple[str, str]]]:
-        pair = _oauth(self).issue(self.request.client.get_client_id(), SCOPE, with_refresh=False)
+        client = self.request.client
+        pair = _oauth(self).issue(client.get_client_id(), SCOPE, with_refresh=False, user_id=client.client.user_id)
         return 200, _body(pair), self.TOKEN_RESPONSE_HEADER
 
 

@@ -1,6 +1,6 @@
 """The SCIM API's paths (RFC 7644 §3, §4) as OpenAPI operations: one collection, item and
 .search path per resource type of the registry, /.search, /Bulk (501 when scim.bulk.enabled is
-false), /Me (501), discovery; their
+false), /Me (the bound User's item operations; POST 501), discovery; their
 parameters, headers, and every status code each operation can answer, errors as SCIM Errors."""
 
 from __future__ import annotations
@@ -29,14 +29,16 @@ ERRORS: dict[int, str] = {
     415: "the body is not JSON (application/scim+json or application/json) in UTF-8",
     429: "too many failed authentications from this address: retry after Retry-After seconds",
     500: "an unexpected error (a bug: never an answer by design)",
-    501: "an RFC 7644 endpoint this service does not implement (§3.12)",
+    501: "an RFC 7644 endpoint this service does not implement (§3.12); on /Me, also a credential "
+         "bound to no user",
 }
 READ = (400, 401, 406, 429, 500)
 WRITE = (400, 401, 406, 409, 413, 415, 429, 500)
 HEADERS: dict[str, Json] = {
     "ETag": {"description": "the resource's version (RFC 7644 §3.14), as in meta.version",
              "schema": {"type": "string"}},
-    "Location": {"description": "the new resource's URL, as in meta.location", "schema": {"type": "string"}},
+    "Location": {"description": "the new resource's URL, as in meta.location (on /Me: the bound User's)",
+                 "schema": {"type": "string"}},
     "WWW-Authenticate": {"description": "a challenge per configured scheme", "schema": {"type": "string"}},
     "Retry-After": {"description": "seconds until this address may try again", "schema": {"type": "string"}},
 }
@@ -149,6 +151,26 @@ def _unimplemented(name: str, what: str) -> Json:
             for method in ("get", "post", "put", "patch", "delete")}
 
 
+def _me(user: ResourceType) -> Json:
+    """/Me (§3.11): the User item's operations on the credential's bound User (no id in the
+    path; 404 when that user does not exist, 501 when the credential is bound to none), the
+    answers with its Location; POST, self-registration, is 501."""
+    item = _resource_paths(user)[f"{SCIM_PREFIX}{user.endpoint}/{{resource_id}}"]
+    out: Json = {}
+    for method, op in item.items():
+        me = {**op, "operationId": f"{method}Me", "summary": f"{op['summary']}: the credential's own User, "
+              "by its binding (scim.auth `me`, `token create --user`)"}
+        me["parameters"] = [p for p in op["parameters"] if p["$ref"] != "#/components/parameters/resource_id"]
+        me["responses"] = {**op["responses"], "501": {"$ref": "#/components/responses/501"}}
+        for code, response in me["responses"].items():
+            if code in ("200", "204", "304") and method != "delete":
+                headers = {**response.get("headers", {}), "Location": {"$ref": "#/components/headers/Location"}}
+                me["responses"][code] = {**response, "headers": headers}
+        out[method] = me
+    out["post"] = _operation("postMe", "self-registration (§3.11): not implemented (501)", {}, (401, 406, 429, 501))
+    return out
+
+
 def _discovery_paths() -> dict[str, Json]:
     def get(op_id: str, schema: str, summary: str, errors: tuple[int, ...] = (406, 500),
             params: tuple[str, ...] = ()) -> Json:
@@ -184,6 +206,6 @@ def paths(registry: Registry, bulk: bool = True) -> dict[str, Json]:
         "searchEverything", "search every resource type (§3.4.3)", {200: _ok("ListResponse", "a page of resources")},
         (400, 401, 406, 413, 415, 429, 500), body="SearchRequest")}
     out[f"{SCIM_PREFIX}/Bulk"] = _bulk() if bulk else _unimplemented("Bulk", "Bulk operations (§3.7)")
-    out[f"{SCIM_PREFIX}/Me"] = _unimplemented("Me", "the /Me alias (§3.11)")
+    out[f"{SCIM_PREFIX}/Me"] = _me(registry.user)
     out.update(_discovery_paths())
     return out

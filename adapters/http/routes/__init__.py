@@ -13,7 +13,7 @@ from adapters.http.dependencies import HttpDependencies
 from adapters.http.errors import scim_error
 from adapters.http.responses import base_url
 from adapters.http.routes import bulk as bulk_route
-from adapters.http.routes import discovery, listing, resources
+from adapters.http.routes import discovery, listing, me, resources
 from domain.capabilities import Capabilities
 from domain.schema.registry import Registry
 
@@ -48,7 +48,7 @@ def _openapi(registry: Registry = Provide[HttpDependencies.registry],
 
 
 def blueprints(registry: Registry, openapi_path: str = "", bulk: bool = True) -> list[Blueprint]:
-    """The SCIM API of one app: resources, searches and (with `bulk`) POST /Bulk behind
+    """The SCIM API of one app: resources, searches, /Me and (with `bulk`) POST /Bulk behind
     authentication, discovery open, and the OpenAPI description at `openapi_path` (open; "" for
     none)."""
     api = Blueprint("scim", __name__, url_prefix=SCIM_PREFIX)
@@ -56,13 +56,11 @@ def blueprints(registry: Registry, openapi_path: str = "", bulk: bool = True) ->
     api.before_request(authenticate)
     resources.register(api, registry)
     listing.register(api, registry)
-    unimplemented = [("/Me", "the /Me alias (RFC 7644 §3.11)")]
+    me.register(api, registry)
     if bulk:
         api.add_url_rule("/Bulk", "bulk", bulk_route.bulk, methods=["POST"])
     else:
-        unimplemented.insert(0, ("/Bulk", "Bulk operations (RFC 7644 §3.7)"))
-    for path, what in unimplemented:
-        api.add_url_rule(path, f"unimplemented_{path[1:].lower()}", _not_implemented(what),
+        api.add_url_rule("/Bulk", "unimplemented_bulk", _not_implemented("Bulk operations (RFC 7644 §3.7)"),
                          methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
     open_ = Blueprint("scim_discovery", __name__, url_prefix=SCIM_PREFIX)
     open_.before_request(_acceptable)

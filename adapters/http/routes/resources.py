@@ -1,7 +1,7 @@
 """/Users and /Groups (RFC 7644 §3.3–3.6), registered once per resource type of the registry:
-load the request, call one use case, write the response. `create`, `replace`, `patch` and
-`delete` take what the request carries (body, If-Match, projection), so a bulk operation
-(routes/bulk.py) runs exactly what the same request alone runs."""
+load the request, call one use case, write the response. `create`, `read`, `replace`, `patch`
+and `delete` take what the request carries (body, If-Match, projection), so a bulk operation
+(routes/bulk.py) and /Me (routes/me.py) run exactly what the same request on /Users alone runs."""
 
 from __future__ import annotations
 
@@ -47,7 +47,8 @@ def _operations(kind: str) -> ResourceOperations:
     return profile().operations[kind]
 
 
-def _projection(rtype: ResourceType) -> Projection:
+def projection(rtype: ResourceType) -> Projection:
+    """The request's attributes/excludedAttributes (§3.4.2.5), under the credential's policy."""
     return url_params().projection(rtype, _policy())
 
 
@@ -64,6 +65,14 @@ def create(rtype: ResourceType, body: dict[str, Any], proj: Projection) -> Respo
     """POST of a resource (RFC 7644 §3.3)."""
     view = _operations(rtype.name).create(_write_command(rtype, body, proj))
     return _answer(view, rtype, proj, 201)
+
+
+@inject
+def read(rtype: ResourceType, resource_id: str, proj: Projection,
+         getter: GetResource = Provide[HttpDependencies.get_resource]) -> Response:
+    """GET of one resource (§3.4.1); 304 while If-None-Match names its version (§3.14)."""
+    command = GetCommand(principal(), rtype.name, resource_id, wants_related(rtype, proj))
+    return _read_and_answer(getter, command, rtype, proj, if_none_match=if_none_match)
 
 
 def replace(rtype: ResourceType, resource_id: str, body: dict[str, Any], if_match: str | None,
@@ -129,7 +138,7 @@ class Collection(MethodView):
         return listing.search(self.rtype.name, url_params())
 
     def post(self) -> Response:
-        proj = _projection(self.rtype)
+        proj = projection(self.rtype)
         return create(self.rtype, json_object(_policy().limits), proj)
 
 
@@ -141,18 +150,15 @@ class Item(MethodView):
     def __init__(self, rtype: ResourceType) -> None:
         self.rtype = rtype
 
-    @inject
-    def get(self, resource_id: str, getter: GetResource = Provide[HttpDependencies.get_resource]) -> Response:
-        proj = _projection(self.rtype)
-        command = GetCommand(principal(), self.rtype.name, resource_id, wants_related(self.rtype, proj))
-        return _read_and_answer(getter, command, self.rtype, proj, if_none_match=if_none_match)
+    def get(self, resource_id: str) -> Response:
+        return read(self.rtype, resource_id, projection(self.rtype))
 
     def put(self, resource_id: str) -> Response:
-        proj = _projection(self.rtype)
+        proj = projection(self.rtype)
         return replace(self.rtype, resource_id, json_object(_policy().limits), if_match_header(), proj)
 
     def patch(self, resource_id: str) -> Response:
-        proj = _projection(self.rtype)
+        proj = projection(self.rtype)
         return patch(self.rtype, resource_id, json_object(_policy().limits), if_match_header(), proj)
 
     def delete(self, resource_id: str) -> Response:
