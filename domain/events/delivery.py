@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from domain.events.subscriptions import (
@@ -78,17 +78,37 @@ class Rules:
 
 
 @dataclass(frozen=True, slots=True)
+class Failure:
+    """One failed attempt, for the worker's log: whose, which event, why, which attempt, and
+    whether it made a dead letter or waits until `retry_at`."""
+
+    subscription: str
+    event_id: str
+    reason: str
+    attempts: int
+    dead: bool
+    retry_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Tally:
     """What one subscription's turn did."""
 
     delivered: int = 0
-    failed: int = 0
-    dead: int = 0
+    failures: tuple[Failure, ...] = ()
     more: bool = False  # a full batch was read: more may be waiting now
 
+    @property
+    def failed(self) -> int:
+        return len(self.failures)
+
+    @property
+    def dead(self) -> int:
+        return sum(f.dead for f in self.failures)
+
     def __add__(self, other: Tally) -> Tally:
-        return Tally(self.delivered + other.delivered, self.failed + other.failed,
-                     self.dead + other.dead, self.more or other.more)
+        return Tally(self.delivered + other.delivered, self.failures + other.failures,
+                     self.more or other.more)
 
 
 class DeliverEvents:
@@ -187,10 +207,11 @@ class _Turn:
             self.progress = replace(self.progress, attempts=attempts, next_attempt=now + wait,
                                     last_error=outcome.describe())
             self.o._state.advance(self.sub.name, self.progress)
-            self.tally += Tally(failed=1)
+            self.tally += Tally(failures=(Failure(self.sub.name, event.id, outcome.describe(), attempts,
+                                                  False, now + wait),))
             return False
         self.progress = past(Progress(self.progress.position))
         letter = DeadLetter(self.sub.name, event, attempts, now, outcome.describe())
         self.o._state.dead_letter(letter, self.progress)
-        self.tally += Tally(failed=1, dead=1)
+        self.tally += Tally(failures=(Failure(self.sub.name, event.id, outcome.describe(), attempts, True),))
         return True

@@ -14,6 +14,7 @@ from domain.events.subscriptions import (
     DeadLetter,
     DeliveryState,
     Position,
+    Progress,
     Subscription,
     SubscriptionStore,
 )
@@ -63,6 +64,9 @@ class Subscriptions:
 
     def all(self) -> list[Subscription]:
         return self._store.all()
+
+    def progress(self, name: str) -> Progress:
+        return self._state.progress(name)
 
     def remove(self, name: str) -> None:
         if not self._store.remove(name):
