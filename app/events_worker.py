@@ -104,11 +104,23 @@ class Worker:
                 log.error("events: %s: its signing secret cannot be opened (server.secret_key changed "
                           "since `webhook add`?); nothing is sent to it: remove and add it again", sub.name)
         total = Tally()
-        for tally in pool.map(lambda s: self._deliver.turn(s, self.stopping.is_set), subs):
+        for tally in pool.map(self._turn, subs):
             for failure in tally.failures:
                 _log(failure)
             total += tally
         return total
+
+    def _turn(self, subscription: Any) -> Tally:
+        """One subscription's turn; a store error (the database gone away) is logged and the
+        turn tried again after the poll interval, the position as last stored."""
+        from sqlalchemy.exc import SQLAlchemyError
+
+        try:
+            return self._deliver.turn(subscription, self.stopping.is_set)
+        except SQLAlchemyError as exc:
+            log.error("events: %s: the turn stopped on a database error: %s", subscription.name,
+                      str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+            return Tally()
 
     def run(self, once: bool) -> Tally:
         """Turns until stopped (or, `once`, until nothing more is ready to send)."""

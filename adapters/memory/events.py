@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 
-from domain.errors import Uniqueness
+from domain.errors import NotFound, Uniqueness
 from domain.events.subscriptions import DeadLetter, Position, Progress, Subscription
 
 
@@ -47,6 +47,8 @@ class InMemoryEventStore:
 
     def progress(self, name: str) -> Progress:
         with self._lock:
+            if name not in self._progress:
+                raise NotFound(f"no subscription is named {name!r}")
             return self._progress[name]
 
     def advance(self, name: str, progress: Progress) -> None:

@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from adapters.sqlalchemy.engine import WRITE_OPTION
 from adapters.sqlalchemy.tables import event_dead_letters, event_subscriptions
-from domain.errors import Uniqueness
+from domain.errors import NotFound, Uniqueness
 from domain.events.subscriptions import DeadLetter, Position, Progress, Subscription
 from domain.events.vocabulary import Event
 
@@ -128,25 +128,30 @@ class SqlEventStore:
 
     def progress(self, name: str) -> Progress:
         with self._engine.connect() as conn:
-            r = conn.execute(select(event_subscriptions).where(event_subscriptions.c.name == name)).one()
+            r = conn.execute(select(event_subscriptions).where(event_subscriptions.c.name == name)).one_or_none()
+        if r is None:
+            raise NotFound(f"no subscription is named {name!r}")
         return Progress(Position(r.position_after, r.position_done), r.attempts, r.next_attempt, r.last_error)
 
     def advance(self, name: str, progress: Progress) -> None:
         with self._write() as conn:
+            if conn.dialect.name == "postgresql":  # a position lost in a server crash is only a resend
+                conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
             conn.execute(update(event_subscriptions).where(event_subscriptions.c.name == name)
                          .values(**_progress_values(progress)))
 
     def dead_letter(self, letter: DeadLetter, progress: Progress) -> None:
         d, key = letter, self._letter(letter.subscription, letter.event.id)
         with self._write() as conn:
+            moved = conn.execute(update(event_subscriptions).where(event_subscriptions.c.name == d.subscription)
+                                 .values(**_progress_values(progress)))
+            if not moved.rowcount:  # removed meanwhile: its letters went with it
+                return
             conn.execute(delete(event_dead_letters).where(key))
             conn.execute(insert(event_dead_letters).values(
                 subscription=d.subscription, event_id=d.event.id, seq=d.event.seq, idx=d.event.index,
                 event=_event_doc(d.event), attempts=d.attempts, failed_at=d.failed_at, error=d.error,
                 requeued=d.requeued))
-            conn.execute(update(event_subscriptions)
-                         .where(event_subscriptions.c.name == d.subscription)
-                         .values(**_progress_values(progress)))
 
     def dead_letters(self, name: str | None = None, requeued: bool | None = None) -> list[DeadLetter]:
         t = event_dead_letters.c

@@ -1,7 +1,9 @@
 """Delivery from the outbox: each subscription reads the change records after its position in
 commit order, turns them into events and sends the ones it wants, one at a time; its position
 moves past an event only once the receiver took it (2xx), so a crash anywhere sends again at
-worst (at-least-once, the same event id). A failure holds the subscription at that event
+worst (at-least-once, the same event id): the position is stored at the end of each turn, at
+each failure, and at least once a `checkpoint` (a second) while a turn delivers, so a crash
+resends at most about that much. A failure holds the subscription at that event
 (head-of-line: a resource's events stay in order) and retries with exponential backoff and
 jitter; after `max_attempts`, or at once for a refusal no retry can fix, the event becomes a
 dead letter and the subscription moves on. Subscriptions never wait for one another."""
@@ -13,6 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from domain.errors import NotFound
 from domain.events.subscriptions import (
     DeadLetter,
     DeliveryState,
@@ -68,6 +71,7 @@ class Rules:
     backoff: timedelta = timedelta(seconds=2)
     max_backoff: timedelta = timedelta(seconds=600)
     batch_size: int = 100
+    checkpoint: timedelta = timedelta(seconds=1)  # how often a turn stores its position
 
     def delay(self, attempts: int, jitter: float) -> timedelta:
         """The wait after the `attempts`-th failure: backoff x 2^(attempts-1), capped, scaled
@@ -137,7 +141,10 @@ class DeliverEvents:
         with self._state.claim(subscription.name) as mine:
             if not mine:
                 return Tally()
-            progress = self._state.progress(subscription.name)
+            try:
+                progress = self._state.progress(subscription.name)
+            except NotFound:  # removed since the list was read
+                return Tally()
             if progress.next_attempt is not None and progress.next_attempt > self._clock.now():
                 return Tally()
             return _Turn(self, subscription, progress, stop).run()
@@ -151,8 +158,15 @@ class _Turn:
         self.o, self.sub, self.progress, self.stop = owner, subscription, progress, stop
         self.tally = Tally()
         self.sender = owner._senders[subscription.kind]
+        self.saved, self.saved_at = progress, owner._clock.now()
 
     def run(self) -> Tally:
+        try:
+            return self._run()
+        finally:  # however the turn ends, what was delivered or skipped is stored
+            self._save()
+
+    def _run(self) -> Tally:
         for letter in self.o._state.dead_letters(self.sub.name, requeued=True):
             if self.stop() or not self._redeliver(letter):
                 return self.tally
@@ -160,18 +174,30 @@ class _Turn:
         for record in records:
             events = events_of(record)
             for event in events[self.progress.position.done:]:
-                if self.stop() or not self._deliver(event, record.seq):
+                if self.stop() or not self._deliver(event):
                     return self.tally
             self._moved(Position(record.seq))
-        if records:
-            self.o._state.advance(self.sub.name, self.progress)
         self.tally = replace(self.tally, more=len(records) == self.o._rules.batch_size)
         return self.tally
 
     def _moved(self, position: Position) -> None:
         self.progress = Progress(position)
 
-    def _deliver(self, event: Event, seq: int) -> bool:
+    def _save(self) -> None:
+        if self.progress != self.saved:
+            self.o._state.advance(self.sub.name, self.progress)
+            self._stored()
+
+    def _stored(self) -> None:
+        self.saved, self.saved_at = self.progress, self.o._clock.now()
+
+    def _checkpoint(self) -> None:
+        """Store the position if the last store is `checkpoint` old (a commit per event would
+        cost the database more than the sending; a crash resends at most that much)."""
+        if self.o._clock.now() - self.saved_at >= self.o._rules.checkpoint:
+            self._save()
+
+    def _deliver(self, event: Event) -> bool:
         """Send one event (if wanted); True to go on with the next one."""
         after = Position(self.progress.position.after, event.index + 1)
         if not self.sub.wants(event):
@@ -180,7 +206,7 @@ class _Turn:
         outcome = self.sender.send(self.sub, event)
         if outcome.delivered:
             self._moved(after)
-            self.o._state.advance(self.sub.name, self.progress)
+            self._checkpoint()
             self.tally += Tally(delivered=1)
             return True
         return self._failed(event, outcome, lambda progress: replace(progress, position=after))
@@ -191,7 +217,7 @@ class _Turn:
             self.o._state.delivered(self.sub.name, letter.event.id)
             if self.progress.attempts:  # the attempts were this letter's
                 self._moved(self.progress.position)
-                self.o._state.advance(self.sub.name, self.progress)
+                self._save()
             self.tally += Tally(delivered=1)
             return True
         return self._failed(letter.event, outcome, lambda progress: progress)
@@ -206,12 +232,13 @@ class _Turn:
             wait = rules.delay(attempts, self.o._jitter())
             self.progress = replace(self.progress, attempts=attempts, next_attempt=now + wait,
                                     last_error=outcome.describe())
-            self.o._state.advance(self.sub.name, self.progress)
+            self._save()
             self.tally += Tally(failures=(Failure(self.sub.name, event.id, outcome.describe(), attempts,
                                                   False, now + wait),))
             return False
         self.progress = past(Progress(self.progress.position))
         letter = DeadLetter(self.sub.name, event, attempts, now, outcome.describe())
         self.o._state.dead_letter(letter, self.progress)
+        self._stored()
         self.tally += Tally(failures=(Failure(self.sub.name, event.id, outcome.describe(), attempts, True),))
         return True

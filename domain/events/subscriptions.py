@@ -88,15 +88,16 @@ class DeliveryState(Protocol):
     """Each subscription's progress and dead letters."""
 
     def progress(self, name: str) -> Progress:
+        """NotFound if there is no such subscription (any more)."""
         ...
 
     def advance(self, name: str, progress: Progress) -> None:
-        """Store the subscription's progress (after a delivery, a failure, a skip)."""
+        """Store the subscription's progress (nothing if it was removed meanwhile)."""
         ...
 
     def dead_letter(self, letter: DeadLetter, progress: Progress) -> None:
         """Keep `letter` (replacing one of the same subscription and event) and store the
-        progress past it, in one transaction."""
+        progress past it, in one transaction (nothing if the subscription was removed)."""
         ...
 
     def dead_letters(self, name: str | None = None, requeued: bool | None = None) -> list[DeadLetter]:

@@ -139,3 +139,15 @@ def test_next_attempt_times_round_trip(store: Store) -> None:
     later = T0 + timedelta(milliseconds=1500)
     store.advance("app", Progress(Position(1), 1, later, "timeout"))
     assert store.progress("app").next_attempt == later
+
+
+def test_a_removed_subscription_has_no_progress_and_takes_no_letter(store: Store) -> None:
+    from domain.errors import NotFound
+
+    store.add(sub(), Position(0))
+    store.remove("app")
+    with pytest.raises(NotFound):
+        store.progress("app")
+    store.advance("app", Progress(Position(3)))
+    store.dead_letter(DeadLetter("app", event(1), 1, at(1), "HTTP 400"), Progress(Position(1)))
+    assert store.dead_letters() == [] and store.all() == []

@@ -162,7 +162,7 @@ def test_a_stop_request_ends_the_turn_between_events_and_keeps_the_position() ->
     h.feed.write(change("u1"), change("u2"), change("u3"))
     sent = len
     h.deliver(stop=lambda: sent(h.sender.sent) >= 1)
-    assert h.sender.ids() == ["evt_1_0"] and h.store.progress("app").position == Position(0, 1)
+    assert h.sender.ids() == ["evt_1_0"] and h.store.progress("app").position == Position(1)
     h.deliver()
     assert h.sender.ids() == ["evt_1_0", "evt_2_0", "evt_3_0"]
 
@@ -202,3 +202,30 @@ def test_a_subscription_whose_secret_cannot_be_read_is_never_sent_to() -> None:
 def test_outcomes_classify_statuses() -> None:
     assert Outcome(204).delivered and not Outcome(302).delivered and not Outcome(None, "timeout").delivered
     assert Outcome(None, "timeout").describe() == "timeout" and Outcome(502).describe() == "HTTP 502"
+
+
+def test_a_long_turn_stores_its_position_once_a_checkpoint_not_once_an_event() -> None:
+    h = Harness(Rules(checkpoint=timedelta(seconds=1)))
+    h.subscribe()
+    h.feed.write(*(change(f"u{i}") for i in range(6)))
+    stored: list[Position] = []
+    send = h.sender.send
+
+    def slow_send(subscription, event):  # type: ignore[no-untyped-def]
+        stored.append(h.store.progress("app").position)  # where a crash now would resume
+        h.clock.advance(timedelta(seconds=0.4))
+        return send(subscription, event)
+    h.sender.send = slow_send  # type: ignore[method-assign]
+    h.deliver()
+    # stored once 1 s had passed: after the 3rd send (1.2 s: past record 3's one event), not at
+    # the 4th or 5th (2.0 s is 0.8 s later)
+    assert stored == [Position(0)] * 3 + [Position(2, 1)] * 3
+    assert h.store.progress("app").position == Position(6)
+
+
+def test_a_subscription_removed_during_a_pass_is_left_alone() -> None:
+    h = Harness(Rules(max_attempts=1))
+    sub = h.subscribe()
+    h.feed.write(change("u1"))
+    h.manage.remove("app")
+    assert h.deliver.turn(sub).delivered == 0 and h.sender.sent == []
