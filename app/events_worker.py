@@ -74,7 +74,9 @@ def one_worker_on_sqlite(url: str) -> Iterator[None]:
 
 
 def _log(failure: Failure) -> None:
-    if failure.dead:
+    if not failure.attempts:  # nothing was sent: records pruned before their delivery
+        log.error("events: %s: %s", failure.subscription, failure.reason)
+    elif failure.dead:
         log.warning("events: %s: %s dead-lettered after %d attempt(s): %s", failure.subscription,
                     failure.event_id, failure.attempts, failure.reason)
     else:

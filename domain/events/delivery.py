@@ -25,7 +25,7 @@ from domain.events.subscriptions import (
     SubscriptionStore,
 )
 from domain.events.vocabulary import Event, events_of
-from domain.feed import ChangeFeed
+from domain.feed import ChangeFeed, Recorded
 from domain.ports import Clock
 
 RETRIED_STATUSES = (408, 429)  # a 4xx that may pass later: timeout, too many requests
@@ -171,6 +171,7 @@ class _Turn:
             if self.stop() or not self._redeliver(letter):
                 return self.tally
         records = self.o._feed.after(self.progress.position.after, self.o._rules.batch_size)
+        records = self._past_prune(records)
         for record in records:
             events = events_of(record)
             for event in events[self.progress.position.done:]:
@@ -182,6 +183,18 @@ class _Turn:
 
     def _moved(self, position: Position) -> None:
         self.progress = Progress(position)
+
+    def _past_prune(self, records: list[Recorded]) -> list[Recorded]:
+        """Records this subscription had not handled were pruned (`audit prune`): they are
+        gone, so it goes on after them, and says so (the horizon is read after the page, as
+        FollowChanges does, so a prune in between shows)."""
+        horizon = self.o._feed.horizon()
+        if self.progress.position.after >= horizon:
+            return records
+        reason = f"change records up to {horizon} were pruned before they were delivered"
+        self.tally += Tally(failures=(Failure(self.sub.name, f"up to {horizon}", reason, 0, True),))
+        self._moved(Position(horizon))
+        return [r for r in records if r.seq > horizon]
 
     def _save(self) -> None:
         if self.progress != self.saved:

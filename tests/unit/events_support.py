@@ -29,16 +29,17 @@ class ListFeed:
 
     def __init__(self) -> None:
         self.records: list[Recorded] = []
+        self.pruned = 0
 
     def write(self, *changes: Change) -> None:
         for c in changes:
             self.records.append(Recorded(len(self.records) + 1, c))
 
     def after(self, seq: int, limit: int) -> list[Recorded]:
-        return [r for r in self.records if r.seq > seq][:limit]
+        return [r for r in self.records if r.seq > max(seq, self.pruned)][:limit]
 
     def horizon(self) -> int:
-        return 0
+        return self.pruned
 
     def last(self) -> int:
         return len(self.records)

@@ -229,3 +229,18 @@ def test_a_subscription_removed_during_a_pass_is_left_alone() -> None:
     h.feed.write(change("u1"))
     h.manage.remove("app")
     assert h.deliver.turn(sub).delivered == 0 and h.sender.sent == []
+
+
+def test_records_pruned_before_delivery_are_reported_and_passed() -> None:
+    h = Harness()
+    h.subscribe()
+    h.feed.write(change("g", "patch", "Group", ("displayName", "members"), added=("u1",)), change("u2"), change("u3"))
+    h.sender.answer(200, 500)  # record 1's second event fails: the position is (0, 1)
+    h.deliver()
+    h.feed.pruned = 2  # records 1 and 2 go before it is retried
+    h.clock.advance(timedelta(hours=1))
+    tally = h.deliver()
+    (gap,) = tally.failures
+    assert gap.dead and "up to 2 were pruned" in gap.reason
+    assert h.sender.ids() == ["evt_1_0", "evt_1_1", "evt_3_0"]  # not record 3 from its 2nd event
+    assert h.store.progress("app").position == Position(3)
