@@ -174,12 +174,26 @@ class ServerSettings:
 
 
 @dataclass(frozen=True)
+class EventsSettings:
+    """events: how `scim-service events run` delivers (domain/events/delivery.py)."""
+
+    max_attempts: int = field(default=10, metadata=rule(minimum=1))  # then a dead letter
+    backoff_seconds: int = field(default=2, metadata=rule(minimum=1))  # before the 2nd attempt; doubled each time
+    max_backoff_seconds: int = field(default=600, metadata=rule(minimum=1))
+    timeout_seconds: int = field(default=10, metadata=rule(minimum=1))  # for a receiver's answer
+    batch_size: int = field(default=100, metadata=rule(minimum=1))  # change records read at a time
+    poll_interval_ms: int = field(default=1000, metadata=rule(minimum=10))  # idle: look for new records
+    concurrency: int = field(default=4, metadata=rule(minimum=1))  # subscriptions delivered at once
+
+
+@dataclass(frozen=True)
 class Settings:
     scim: ScimSettings = ScimSettings()
     database: DatabaseSettings = DatabaseSettings()
     server: ServerSettings = ServerSettings()
     admin: AdminSettings = AdminSettings()
     metrics: MetricsSettings = MetricsSettings()
+    events: EventsSettings = EventsSettings()
 
 
 # ---- loading ---------------------------------------------------------------------------------

@@ -211,3 +211,36 @@ auth_failures = Table(
     Column("failures", Integer, nullable=False),
     Index(None, "window_start"),  # ended windows are deleted by it
 )
+
+# Events (domain/events/): subscriptions, each with its delivery state (its position in the
+# change records, the attempts at the event at its head), and the events given up on (0009).
+event_subscriptions = Table(
+    "event_subscriptions", metadata,
+    Column("name", key_string(200), primary_key=True),
+    Column("kind", String, nullable=False),
+    Column("url", String, nullable=False),
+    Column("event_types", JSON, nullable=False),
+    Column("resource_type", String, nullable=True),
+    Column("secret", String, nullable=False),  # sealed: adapters/sqlalchemy/events.py SecretBox
+    Column("created", UtcDateTime, nullable=False),
+    Column("position_after", Integer, nullable=False),
+    Column("position_done", Integer, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt", UtcDateTime, nullable=True),
+    Column("last_error", String, nullable=True),
+)
+
+event_dead_letters = Table(
+    "event_dead_letters", metadata,
+    Column("subscription", key_string(200),
+           ForeignKey("event_subscriptions.name", ondelete="CASCADE"), nullable=False),
+    Column("event_id", key_string(64), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("idx", Integer, nullable=False),
+    Column("event", JSON, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("failed_at", UtcDateTime, nullable=False),
+    Column("error", String, nullable=False),
+    Column("requeued", Boolean, nullable=False),
+    PrimaryKeyConstraint("subscription", "event_id"),
+)

@@ -116,7 +116,8 @@ def fresh_url(backend: str, request: pytest.FixtureRequest, directory: Path) -> 
     engine = make_engine(url)
     with engine.begin() as conn:
         conn.execute(text("TRUNCATE users, user_emails, groups, memberships, changes, service_settings, "
-                          "tokens, auth_failures, oauth_clients, oauth_codes RESTART IDENTITY"))
+                          "tokens, auth_failures, oauth_clients, oauth_codes, event_dead_letters, event_subscriptions "
+                          "RESTART IDENTITY"))
     engine.dispose()
     return url
 

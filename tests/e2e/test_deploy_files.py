@@ -19,14 +19,14 @@ from tests.e2e.harness import ROOT, clean_env, db_upgrade, free_port, gunicorn_a
 from tests.e2e.nginx import NGINX, main_config, site_config
 
 pytestmark = pytest.mark.e2e
-UNIT = ROOT / "deploy" / "scim-service.service"
 
 
-def test_the_systemd_unit_verifies(tmp_path: Path) -> None:
+@pytest.mark.parametrize("name", ["scim-service.service", "scim-events.service"])
+def test_the_systemd_unit_verifies(tmp_path: Path, name: str) -> None:
     venv_bin = str(Path(sys.executable).parent)
-    text = UNIT.read_text(encoding="utf-8").replace("/opt/scim-service/.venv/bin", venv_bin)
+    text = (ROOT / "deploy" / name).read_text(encoding="utf-8").replace("/opt/scim-service/.venv/bin", venv_bin)
     text = text.replace("/opt/scim-service", str(ROOT))
-    unit = tmp_path / "scim-service.service"
+    unit = tmp_path / name
     unit.write_text(text, encoding="utf-8")
     analyze = shutil.which("systemd-analyze") or "/usr/bin/systemd-analyze"
     result = subprocess.run([analyze, "verify", str(unit)], capture_output=True, text=True, timeout=60)

@@ -178,6 +178,9 @@ def test_the_override_variables_are_derived_from_every_scalar_setting() -> None:
         "SCIM_ADMIN_PASSWORD_HASH": "admin.password_hash",
         **{f"SCIM_METRICS_{k.upper()}": f"metrics.{k}"
            for k in ("enabled", "path", "bind", "username", "password", "password_hash", "multiproc_dir")},
+        **{f"SCIM_EVENTS_{k.upper()}": f"events.{k}" for k in (
+            "max_attempts", "backoff_seconds", "max_backoff_seconds", "timeout_seconds", "batch_size",
+            "poll_interval_ms", "concurrency")},
     }
 
 
