@@ -24,7 +24,10 @@ the version (and the body) after that PATCH. What is breakable: references in an
 the body (members, manager, extension attributes). What is not: a reference in `schemas` or
 `id`, which is 409 at once. A POST whose create succeeded but whose completion cannot be made
 (a resource it refers to failed, the PATCH failed, or processing stopped first) is undone by a
-DELETE and answers the completion's error: nothing of it stays but the two change records.
+DELETE and answers the completion's error (no location, no version): nothing of it stays but
+its two change records, create and delete, both of the Bulk request (each operation is its own
+transaction, and the create had to be committed for the others to refer to its id), and that id
+where another operation of the cycle, already performed, put it (a manager naming it).
 Groups hold users only here, so a group-in-group cycle (the RFC's example) is broken and then
 each group's member that is a group answers 400 invalidValue, as it would alone."""
 
