@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import json
-import secrets
 import socket
 from collections.abc import Iterator
 from typing import Any
@@ -19,17 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.harness import (
-    SCIM_PATH,
-    USERNAME,
-    LiveServer,
-    db_upgrade,
-    pg_e2e_url,
-    pg_reset,
-    start_gunicorn,
-    wait_until_serving,
-    write_config,
-)
+from tests.e2e.harness import SCIM_PATH, USERNAME, LiveServer, serving
 
 pytestmark = pytest.mark.e2e
 
@@ -46,23 +35,9 @@ ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 @pytest.fixture(scope="module")
 def server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """gunicorn -c gunicorn.conf.py wsgi:app with scim.bulk limits of its own."""
-    workdir = tmp_path_factory.mktemp(f"bulk-{backend}")
-    if backend == "postgres":
-        url = pg_e2e_url()
-        pg_reset(url)
-    else:
-        url = f"sqlite:///{workdir / 'scim.db'}"
-    password = secrets.token_urlsafe(24)
-    config = write_config(workdir / "config.yaml", url, password,
-                          bulk={"max_operations": MAX_OPERATIONS, "max_payload_bytes": MAX_PAYLOAD})
-    db_upgrade(config)
-    process, port = start_gunicorn(workdir, config)
-    live = LiveServer(backend, port, password, config, url, process)
-    try:
-        wait_until_serving(process, live.scim_url + "/ServiceProviderConfig", live.auth)
+    limits = {"max_operations": MAX_OPERATIONS, "max_payload_bytes": MAX_PAYLOAD}
+    with serving(backend, tmp_path_factory.mktemp(f"bulk-{backend}"), token=False, bulk=limits) as live:
         yield live
-    finally:
-        process.stop()
 
 
 @pytest.fixture
