@@ -150,11 +150,14 @@ class BulkOperationMessage(Schema):
 
 
 class BulkRequest(Schema):
-    """The BulkRequest message (RFC 7644 §3.7): its `schemas`, `Operations` and `failOnErrors`."""
+    """The BulkRequest message (RFC 7644 §3.7): its `schemas`, a non-empty `Operations` list and
+    `failOnErrors`. `Operations` is REQUIRED, and an empty multi-valued attribute is the same as
+    an unassigned one (RFC 7643 §2.5): an empty list is a missing one, 400 invalidSyntax (as an
+    empty PatchOp `Operations` is)."""
 
     schemas = Naming(BULK_REQUEST)
     operations = fields.List(fields.Nested(BulkOperationMessage, error_messages={"null": OBJECT}), required=True,
-                             error_messages=_required("'Operations' must be a list"))
+                             error_messages=_required(NON_EMPTY), validate=validate.Length(min=1, error=NON_EMPTY))
     failonerrors = FailOnErrors(load_default=None, allow_none=True)
 
     @pre_load

@@ -13,21 +13,11 @@ tests/conftest.py, which also collects them from xdist workers.
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Iterator
 
 import pytest
 
-from tests.e2e.harness import (
-    LiveServer,
-    create_token,
-    db_upgrade,
-    pg_e2e_url,
-    pg_reset,
-    start_gunicorn,
-    wait_until_serving,
-    write_config,
-)
+from tests.e2e.harness import LiveServer, serving
 from tests.e2e.pair import Pair, start_pair
 from tests.pg import PG_ENV
 
@@ -47,23 +37,8 @@ def backend(request: pytest.FixtureRequest) -> str:
 @pytest.fixture(scope="module")
 def live_server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """gunicorn -c gunicorn.conf.py wsgi:app (2 workers x 4 threads) on a fresh, upgraded database."""
-    workdir = tmp_path_factory.mktemp(f"live-{backend}")
-    if backend == "postgres":
-        url = pg_e2e_url()
-        pg_reset(url)
-    else:
-        url = f"sqlite:///{workdir / 'scim.db'}"
-    password = secrets.token_urlsafe(24)
-    config = write_config(workdir / "config.yaml", url, password)
-    db_upgrade(config)
-    token = create_token(config)
-    process, port = start_gunicorn(workdir, config)
-    server = LiveServer(backend, port, password, config, url, process, token)
-    try:
-        wait_until_serving(process, server.scim_url + "/ServiceProviderConfig", server.auth)
+    with serving(backend, tmp_path_factory.mktemp(f"live-{backend}")) as server:
         yield server
-    finally:
-        process.stop()
 
 
 @pytest.fixture(scope="module")

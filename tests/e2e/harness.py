@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -240,3 +242,26 @@ def start_gunicorn(workdir: Path, config: Path, name: str = "gunicorn") -> tuple
     port = free_port()
     env = clean_env(SCIM_CONFIG=str(config), SCIM_BIND=f"127.0.0.1:{port}", PYTHONUNBUFFERED="1")
     return Process(gunicorn_argv(), env, workdir, name).start(), port
+
+
+@contextmanager
+def serving(backend: str, workdir: Path, token: bool = True, **scim: Any) -> Iterator[LiveServer]:
+    """gunicorn -c gunicorn.conf.py wsgi:app (2 workers x 4 threads) on a fresh, upgraded
+    database of `backend` (PostgreSQL: the e2e database, emptied first), with extra scim.* keys;
+    a bearer token made when `token`. Stopped on leaving."""
+    if backend == "postgres":
+        url = pg_e2e_url()
+        pg_reset(url)
+    else:
+        url = f"sqlite:///{workdir / 'scim.db'}"
+    password = secrets.token_urlsafe(24)
+    config = write_config(workdir / "config.yaml", url, password, **scim)
+    db_upgrade(config)
+    made = create_token(config) if token else ""
+    process, port = start_gunicorn(workdir, config)
+    server = LiveServer(backend, port, password, config, url, process, made)
+    try:
+        wait_until_serving(process, server.scim_url + "/ServiceProviderConfig", server.auth)
+        yield server
+    finally:
+        process.stop()

@@ -66,20 +66,25 @@ class TestLimits:
         assert len(send(api, new_user("a", "a"), new_user("b", "b"))) == 2
 
 
+ONE = {"method": "DELETE", "path": "/Users/nobody"}
+
+
 class TestEnvelope:
     @pytest.mark.parametrize(("body", "detail"), [
         ({"Operations": []}, "'schemas' must contain urn:ietf:params:scim:api:messages:2.0:BulkRequest"),
         ({"schemas": [PATCH_URN], "Operations": []}, "'schemas' must contain"),
-        ({"schemas": [BULK_URN]}, "'Operations' must be a list"),
-        ({"schemas": [BULK_URN], "Operations": {"method": "POST"}}, "'Operations' must be a list"),
+        ({"schemas": [BULK_URN]}, "'Operations' must be a non-empty list"),
+        ({"schemas": [BULK_URN], "Operations": {"method": "POST"}}, "'Operations' must be a non-empty list"),
+        ({"schemas": [BULK_URN], "Operations": []}, "'Operations' must be a non-empty list"),
+        ({"schemas": [BULK_URN], "Operations": None}, "'Operations' must be a non-empty list"),
         ({"schemas": [BULK_URN], "Operations": [7]}, "each operation must be an object"),
         ({"schemas": [BULK_URN], "Operations": [{"path": "/Users"}]}, "each operation needs a 'method'"),
         ({"schemas": [BULK_URN], "Operations": [{"method": "GET", "path": "/Users"}]}, "each operation needs a 'method'"),
         ({"schemas": [BULK_URN], "Operations": [{"method": "DELETE"}]}, "each operation needs a 'path'"),
         ({"schemas": [BULK_URN], "Operations": [{"method": "DELETE", "path": "/Users/x", "bulkId": 4}]},
          "'bulkId' must be a string"),
-        ({"schemas": [BULK_URN], "Operations": [], "failOnErrors": 0}, "'failOnErrors' must be an integer"),
-        ({"schemas": [BULK_URN], "Operations": [], "failOnErrors": "1"}, "'failOnErrors' must be an integer"),
+        ({"schemas": [BULK_URN], "Operations": [ONE], "failOnErrors": 0}, "'failOnErrors' must be an integer"),
+        ({"schemas": [BULK_URN], "Operations": [ONE], "failOnErrors": "1"}, "'failOnErrors' must be an integer"),
     ])
     def test_a_malformed_bulk_request_is_400_invalid_syntax(self, client, body, detail):
         resp = client.post("/Bulk", body)
@@ -89,12 +94,17 @@ class TestEnvelope:
     def test_a_body_that_is_no_json_object_is_400_invalid_syntax(self, client, data):
         assert_scim_error(raw(client, "POST", "/Bulk", data), 400, "invalidSyntax")
 
-    def test_names_are_case_insensitive_and_an_empty_list_is_fine(self, client):
+    def test_names_are_case_insensitive(self, client):
         resp = client.post("/Bulk", {"SCHEMAS": [BULK_URN.upper()], "operations": [
             {"METHOD": "post", "PATH": "/Users", "BulkID": "a", "Data": {"userName": "ann"}}], "FailOnErrors": 1})
         assert resp.status_code == 200 and resp.json["Operations"][0]["status"] == "201"
         assert resp.json["Operations"][0]["method"] == "POST"
-        assert client.post("/Bulk", bulk_body()).json["Operations"] == []
+
+    def test_an_empty_operations_list_is_400_and_writes_nothing(self, client):
+        """RFC 7644 §3.7: `Operations` is REQUIRED; RFC 7643 §2.5: an empty multi-valued
+        attribute is an unassigned one."""
+        resp = client.post("/Bulk", {**bulk_body(), "failOnErrors": 1})
+        assert assert_scim_error(resp, 400, "invalidSyntax")["detail"] == "'Operations' must be a non-empty list"
 
 
 def _normal(body: Any) -> Any:

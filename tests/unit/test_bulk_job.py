@@ -61,6 +61,24 @@ class TestOrder:
         assert all(r.outcome.status == 201 for r in results) and len(results) == 1501
         assert store.log[0] == ("POST", "/Users") and results[1500].outcome.resource_id == "id-0001"
 
+    def test_a_group_listed_before_its_users_costs_steps_linear_in_them(self, store, monkeypatch):
+        """Issue 15: the walk looked up each of a group's bulkIds again every time it came back
+        to the group (n² lookups for n members listed after it: 2 million for 2,000)."""
+        lookups = [0]
+        target = BulkJob._target
+
+        def counted(job: BulkJob, bulk_id: str) -> int | None:
+            lookups[0] += 1
+            return target(job, bulk_id)
+
+        monkeypatch.setattr(BulkJob, "_target", counted)
+        n = 2000
+        results = run(store, group(0, "g", "G", *(f"bulkId:u{i}" for i in range(n))),
+                      *(user(i + 1, f"u{i}", f"user{i}") for i in range(n)))
+        assert [r.outcome.status for r in results] == [201] * (n + 1)
+        assert len(members_of(store, results[0].outcome.resource_id)) == n
+        assert lookups[0] <= 4 * n
+
 
 class TestReferenceErrors:
     def test_a_duplicate_bulk_id_fails_every_post_having_it_and_every_reference(self, store):

@@ -180,23 +180,43 @@ SEARCH: Json = {
 }
 
 _METHOD: Json = {"type": "string", "enum": ["POST", "PUT", "PATCH", "DELETE"]}
-BULK: Json = {
-    "type": "object", "required": ["schemas", "Operations"],
-    "description": "RFC 7644 §3.7; member names are matched case-insensitively, `bulkId:<id>` values refer to "
-                   "the resource the POST with that bulkId creates",
-    "properties": {
-        "schemas": _urn_list(BULK_REQUEST),
-        "failOnErrors": {"type": "integer", "minimum": 1, "description": "stop after this many errors"},
-        "Operations": {"type": "array", "items": {
-            "type": "object", "required": ["method", "path"], "properties": {
-                "method": _METHOD,
-                "bulkId": {"type": "string", "description": "required on POST; unique in the request"},
-                "version": {"type": "string", "description": "the ETag the operation's If-Match names"},
-                "path": {"type": "string", "description": "/Users, /Groups (POST) or /Users/{id} (others)"},
-                "data": {"description": "the body of the same request alone: a resource or a PatchOp"},
-            }}},
-    },
-}
+_VERSION: Json = {"type": "string", "description": "the ETag the operation's If-Match names"}
+
+
+def _bulk_operations(rtype: ResourceType) -> list[Json]:
+    """The four operations of a BulkRequest on one resource type, each with its path and the
+    body the same request alone takes (RFC 7644 §3.7: `data` is "the resource data as it would
+    appear for a single POST, PUT, or PATCH")."""
+    item = {"type": "string", "pattern": f"^{rtype.endpoint}/[^/]+$",
+            "description": f"{rtype.endpoint}/{{id}}, or {rtype.endpoint}/bulkId:{{bulkId}}"}
+
+    def shape(method: str, path: Json, required: list[str], **props: Json) -> Json:
+        return {"type": "object", "required": ["method", "path", *required],
+                "properties": {"method": {"const": method}, "path": path, **props}}
+
+    return [
+        shape("POST", {"const": rtype.endpoint}, ["bulkId", "data"],
+              bulkId={"type": "string", "minLength": 1, "description": "unique in the request"},
+              data=ref(f"{rtype.name}Request")),
+        shape("PUT", item, ["data"], version=_VERSION, data=ref(f"{rtype.name}Request")),
+        shape("PATCH", item, ["data"], version=_VERSION, data=ref("PatchOp")),
+        shape("DELETE", item, [], version=_VERSION),
+    ]
+
+
+def bulk_request(registry: Registry) -> Json:
+    """A BulkRequest (RFC 7644 §3.7): a non-empty list of operations on the registry's types."""
+    return {
+        "type": "object", "required": ["schemas", "Operations"],
+        "description": "RFC 7644 §3.7; member names and methods are matched case-insensitively, `bulkId:<id>` "
+                       "values (and paths) refer to the resource the POST with that bulkId creates",
+        "properties": {
+            "schemas": _urn_list(BULK_REQUEST),
+            "failOnErrors": {"type": "integer", "minimum": 1, "description": "stop after this many errors"},
+            "Operations": {"type": "array", "minItems": 1, "items": {
+                "anyOf": [shape for rtype in registry.types for shape in _bulk_operations(rtype)]}},
+        },
+    }
 
 
 def bulk_response(registry: Registry) -> Json:
@@ -241,7 +261,7 @@ DISCOVERY: dict[str, Json] = {
 
 def components(registry: Registry) -> dict[str, Json]:
     """Every schema the paths refer to, by name."""
-    out: dict[str, Json] = {"Error": ERROR, "PatchOp": PATCH, "SearchRequest": SEARCH, "BulkRequest": BULK,
+    out: dict[str, Json] = {"Error": ERROR, "PatchOp": PATCH, "SearchRequest": SEARCH, "BulkRequest": bulk_request(registry),
                             "BulkResponse": bulk_response(registry)}
     for rtype in registry.types:
         out[rtype.name] = resource(rtype, request=False)
