@@ -19,6 +19,7 @@ from app.credential_settings import (
     with_named_secrets,
 )
 from app.metrics_settings import MetricsSettings, check_metrics
+from app.set_settings import EventsSettings, check_sets
 from app.typed_yaml import ConfigError as ConfigError
 from app.typed_yaml import Loader, fail, rule
 from domain.idp.policy import PRESETS, Policy, policy_for
@@ -180,6 +181,7 @@ class Settings:
     server: ServerSettings = ServerSettings()
     admin: AdminSettings = AdminSettings()
     metrics: MetricsSettings = MetricsSettings()
+    events: EventsSettings = EventsSettings()
 
 
 # ---- loading ---------------------------------------------------------------------------------
@@ -236,6 +238,7 @@ def check_settings(settings: Settings) -> None:
     if settings.server.secret_key is not None and len(settings.server.secret_key) < 16:
         fail("server.secret_key", "must be at least 16 characters")
     check_metrics(settings.metrics, openapi)
+    check_sets(settings.events.sets, settings.server.public_url)
     extension_schemas(settings)
 
 

@@ -177,6 +177,9 @@ def test_the_override_variables_are_derived_from_every_scalar_setting() -> None:
         "SCIM_ADMIN_PASSWORD_HASH": "admin.password_hash",
         **{f"SCIM_METRICS_{k.upper()}": f"metrics.{k}"
            for k in ("enabled", "path", "bind", "username", "password", "password_hash", "multiproc_dir")},
+        **{f"SCIM_EVENTS_SETS_{k.upper()}": f"events.sets.{k}"
+           for k in ("enabled", "issuer", "signing_key_file", "signing_key", "kid", "retiring_key_file",
+                     "retiring_key", "start", "max_events", "long_poll_seconds")},
     }
 
 
