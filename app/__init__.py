@@ -186,5 +186,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         for bp in blueprints(registry, settings.server.openapi_path, settings.scim.bulk.enabled):
             app.register_blueprint(bp)
         app.register_blueprint(changes.blueprint(container.follow_changes(), registry))
+        from app.set_app import install_sets
+
+        install_sets(app, container, settings, registry)
     app.extensions["container"] = container
     return app

@@ -40,6 +40,7 @@ from domain.provisioning.operations import ResourceOperations
 from domain.provisioning.reads import GetResource, SearchResources
 from domain.provisioning.users import DeleteUser, PatchUser, ProvisionUser, ReplaceUser
 from domain.schema.registry import Registry
+from domain.sets.events import emitted
 
 MEMORY_URL = "memory://"
 
@@ -69,6 +70,7 @@ def capabilities_of(s: Settings) -> Capabilities:
         default_page_size=s.scim.default_count, auth_schemes=auth_schemes_of(s), bulk=bulk.enabled,
         bulk_max_operations=bulk.max_operations if bulk.enabled else 0,
         bulk_max_payload=bulk.payload_limit(s.server.max_body_bytes) if bulk.enabled else 0,
+        security_events=emitted(tuple(r.domain() for r in s.events.sets.receivers)) if s.events.sets.enabled else None,
     )
 
 

@@ -47,7 +47,7 @@ class InMemoryAckStore:
         with self._lock:
             state = self._of(receiver, 0)
             state.cursor = max(state.cursor, cursor)
-            state.settled = {k: o for k, o in state.settled.items() if k[0] > state.cursor}
+            state.settled = {k: o for k, o in state.settled.items() if k[0] > state.cursor or o.err is not None}
 
     def errors(self, receiver: str | None = None) -> list[tuple[str, Outcome]]:
         with self._lock:
