@@ -45,6 +45,9 @@ class SetSettings:
     start: str = field(default=END, metadata=rule(choices=(END, BEGINNING)))
     max_events: int = field(default=1000, metadata=rule(minimum=1))  # SETs per poll response at most
     long_poll_seconds: int = field(default=5, metadata=rule(minimum=0))
+    # ServiceProviderConfig securityEvents (RFC 9967 §4); false for clients whose SPC model has
+    # no such attribute and refuses unknown ones (scim2-models 0.5 does)
+    advertise: bool = True
     receivers: tuple[ReceiverSettings, ...] = ()
 
     def issuer_for(self, public_url: str | None) -> str:

@@ -164,8 +164,10 @@ class PollSets:
         wait (also when the scan stopped at MAX_SCAN records: there may be)."""
         picked: list[Recorded] = []
         done = position = cursor
-        for _ in range(MAX_SCAN // SCAN):
-            batch = self._feed.after(position, SCAN)
+        size = min(SCAN, wanted + len(settled) + 1)  # enough when every record is the receiver's
+        scanned = 0
+        while scanned < MAX_SCAN:
+            batch = self._feed.after(position, size)
             for item in batch:
                 if all(k in settled for k in self._builder.keys(item, receiver)):
                     done = item.seq if not picked else done
@@ -173,7 +175,7 @@ class PollSets:
                     return picked, done, True
                 else:
                     picked.append(item)
-            if len(batch) < SCAN:
+            if len(batch) < size:
                 return picked, done, False
-            position = batch[-1].seq
+            position, scanned, size = batch[-1].seq, scanned + size, SCAN  # filters skip many: read more
         return picked, done, True

@@ -186,3 +186,15 @@ def test_without_sets_there_is_no_security_events_nor_route(api: Any) -> None:
     assert "securityEvents" not in get_json(api, "/ServiceProviderConfig")
     assert api.raw.get("/events/jwks.json").status_code == 404
     assert api.raw.post("/events/poll/app", json={}).status_code == 404
+
+
+def test_advertising_can_be_switched_off_for_strict_clients(make_client: Callable[..., Client]) -> None:
+    from scim2_models import Context, ServiceProviderConfig
+
+    from tests.http.sets_support import sets_settings
+
+    api = make_client(sets_settings("memory://", advertise=False))
+    spc = get_json(api, "/ServiceProviderConfig")
+    assert "securityEvents" not in spc
+    ServiceProviderConfig.model_validate(spc, scim_ctx=Context.RESOURCE_QUERY_RESPONSE)  # scim2-models reads it
+    assert api.raw.get("/events/jwks.json").status_code == 200  # still served

@@ -160,3 +160,26 @@ def test_a_long_poll_waits_for_a_new_record_and_no_longer_than_its_bound() -> No
     now[0] = 10.0
     result = w.poll(APP, PollRequest(ack=tuple(result.sets), return_immediately=False))
     assert result.sets == {} and now[0] == 13.0  # waited its 3 s, then answered empty
+
+
+def test_a_filtered_receiver_reads_past_many_records_not_for_it() -> None:
+    w = World()
+    users = Receiver("users", "aud", resource_types=frozenset({"User"}))
+    w.write(50, rtype="Group")
+    w.write(2)
+    assert w.ask(users, max_events=1)[1:] == (["r51"], True)
+
+
+def test_a_scan_stops_at_its_bound_and_says_more_may_wait(monkeypatch: pytest.MonkeyPatch) -> None:
+    from domain.sets import poll
+
+    monkeypatch.setattr(poll, "SCAN", 10)
+    monkeypatch.setattr(poll, "MAX_SCAN", 20)
+    w = World()
+    users = Receiver("users", "aud", resource_types=frozenset({"User"}))
+    w.write(40, rtype="Group")
+    w.write(1)
+    assert w.ask(users)[1:] == ([], True)  # nothing yet, but the scan stopped short: poll again
+    assert w.store.cursor("users", 0) > 0  # and what it read is settled
+    assert w.ask(users)[1:] == ([], True)
+    assert w.ask(users)[1:] == (["r41"], False)

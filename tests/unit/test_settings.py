@@ -179,7 +179,7 @@ def test_the_override_variables_are_derived_from_every_scalar_setting() -> None:
            for k in ("enabled", "path", "bind", "username", "password", "password_hash", "multiproc_dir")},
         **{f"SCIM_EVENTS_SETS_{k.upper()}": f"events.sets.{k}"
            for k in ("enabled", "issuer", "signing_key_file", "signing_key", "kid", "retiring_key_file",
-                     "retiring_key", "start", "max_events", "long_poll_seconds")},
+                     "retiring_key", "start", "max_events", "long_poll_seconds", "advertise")},
     }
 
 

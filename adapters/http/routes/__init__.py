@@ -44,7 +44,7 @@ def _openapi(registry: Registry = Provide[HttpDependencies.registry],
     origin = base_url().removesuffix(SCIM_PREFIX)
     metrics = current_app.extensions.get("metrics_path")  # app/__init__.py install_metrics
     return Response(openapi.serialized(registry, caps.auth_schemes, own, origin, caps.bulk, metrics,
-                                       caps.security_events is not None),
+                                       "sets" in current_app.extensions),
                     mimetype="application/json")
 
 
