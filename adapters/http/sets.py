@@ -75,37 +75,41 @@ def _body() -> Any:
         raise BadPoll("the body is not JSON") from None
 
 
+def _refused(throttle: Throttle) -> Response:
+    """401 with a Bearer challenge; an address past the failure limit gets 429 instead."""
+    retry_after = throttle.failed(request.remote_addr or "unknown")
+    g.refused = "unauthenticated" if retry_after is None else "throttled"  # for the metrics
+    if retry_after is not None:
+        response = _error(429, "access_denied", "too many failed authentications from this address")
+        response.headers["Retry-After"] = str(retry_after)
+    else:
+        response = _error(401, "authentication_failed", "a bearer token of this receiver is required")
+    response.headers["WWW-Authenticate"] = 'Bearer realm="events"'
+    return response
+
+
+def _authenticated(name: str, receivers: Mapping[str, Receiver], tokens: Tokens) -> Receiver | None:
+    """The receiver `name` when the request carries a live token of its credential."""
+    scheme, _, secret = (request.headers.get("Authorization") or "").strip().partition(" ")
+    g.presented = scheme.lower() or None
+    receiver = receivers.get(name)
+    token = tokens.authenticate(secret.strip()) if scheme.lower() == "bearer" else None
+    if receiver is None or token is None or token.credential != receiver_credential(name):
+        return None  # an unknown receiver is refused like a wrong token: no list of names
+    g.principal = Principal(token.credential, "bearer")
+    return receiver
+
+
 def blueprint(poll: PollSets, receivers: Mapping[str, Receiver], tokens: Tokens, throttle: Throttle,
               jwks: dict[str, Any], data: Callable[[str], DataSource]) -> Blueprint:
     """`data(receiver name)`: where its full events read the resource (in the request)."""
     served = Blueprint("sets", __name__)
 
-    def refused() -> Response:
-        retry_after = throttle.failed(request.remote_addr or "unknown")
-        g.refused = "unauthenticated" if retry_after is None else "throttled"
-        if retry_after is not None:
-            response = _error(429, "access_denied", "too many failed authentications from this address")
-            response.headers["Retry-After"] = str(retry_after)
-        else:
-            response = _error(401, "authentication_failed", "a bearer token of this receiver is required")
-        response.headers["WWW-Authenticate"] = 'Bearer realm="events"'
-        return response
-
-    def authenticated(name: str) -> Receiver | None:
-        scheme, _, secret = (request.headers.get("Authorization") or "").strip().partition(" ")
-        g.presented = scheme.lower() or None
-        receiver = receivers.get(name)
-        token = tokens.authenticate(secret.strip()) if scheme.lower() == "bearer" else None
-        if receiver is None or token is None or token.credential != receiver_credential(name):
-            return None  # an unknown receiver is refused like a wrong token: no list of names
-        g.principal = Principal(token.credential, "bearer")
-        return receiver
-
     @served.post(POLL_PATH)
     def poll_sets(name: str) -> Response:
-        receiver = authenticated(name)
+        receiver = _authenticated(name, receivers, tokens)
         if receiver is None:
-            return refused()
+            return _refused(throttle)
         try:
             asked = poll_request(_body())
             result = poll(receiver, asked, data(name) if receiver.full else None)

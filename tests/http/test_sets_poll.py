@@ -198,3 +198,12 @@ def test_advertising_can_be_switched_off_for_strict_clients(make_client: Callabl
     assert "securityEvents" not in spc
     ServiceProviderConfig.model_validate(spc, scim_ctx=Context.RESOURCE_QUERY_RESPONSE)  # scim2-models reads it
     assert api.raw.get("/events/jwks.json").status_code == 200  # still served
+
+
+def test_repeated_failures_from_one_address_are_throttled(sets_api: SetsApi) -> None:
+    limit = sets_api.api.app.extensions["container"].settings().scim.throttle.max_failures
+    for _ in range(limit):
+        assert sets_api.poll(token="scim_" + "B" * 43).status_code == 401
+    throttled = sets_api.poll(token="scim_" + "B" * 43)
+    assert throttled.status_code == 429 and int(throttled.headers["Retry-After"]) > 0
+    assert throttled.json["err"] == "access_denied"
