@@ -2,7 +2,7 @@
 endpoint of RFC 8936 at /events/poll/<receiver>, behind the receiver's own bearer token
 (`scim-service sets token RECEIVER`; a SCIM credential opens nothing here, nor a receiver's
 token the SCIM API), and the JWK Set that verifies the SETs at /events/jwks.json, open like
-discovery (public keys only). Errors are RFC 8935 §2.3 objects (`err`, `description`)."""
+discovery (public keys only). Errors are RFC 8935 objects (`err`, `description`)."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ class BadPoll(ValueError):
 
 
 def poll_request(body: Any) -> PollRequest:
-    """RFC 8936 §2.1's members, checked; others are ignored (the protocol is extensible)."""
+    """An RFC 8936 poll request's members, checked; others are ignored (the protocol is extensible)."""
     if not isinstance(body, dict):
         raise BadPoll("the poll request is a JSON object")
     ack = body.get("ack", [])

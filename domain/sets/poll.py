@@ -27,8 +27,8 @@ BEGINNING, END = "beginning", "end"
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """A SET settled by its receiver: acknowledged (`err` None) or refused with an RFC 8935 §2.3
-    error code and description (setErrs, RFC 8936 §2.1)."""
+    """A SET settled by its receiver: acknowledged (`err` None) or refused with an RFC 8935
+    error code and description (setErrs, RFC 8936)."""
 
     seq: int
     index: int
@@ -65,7 +65,7 @@ class AckStore(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class PollRequest:
-    """RFC 8936 §2.1: acknowledgements, errors (jti → (err, description)), the most SETs wanted
+    """An RFC 8936 poll request: acknowledgements, errors (jti → (err, description)), the most SETs wanted
     (None: as many as the service gives at once) and whether to answer at once when none wait."""
 
     ack: tuple[str, ...] = ()
@@ -76,7 +76,7 @@ class PollRequest:
 
 @dataclass(frozen=True, slots=True)
 class PollResult:
-    """RFC 8936 §2.2: the SETs by jti, in record order, and whether more wait."""
+    """An RFC 8936 poll response: the SETs by jti, in record order, and whether more wait."""
 
     sets: dict[str, str]
     more_available: bool
@@ -108,13 +108,13 @@ class PollSets:
         self._store.cursor(receiver.name, start)  # a new receiver starts here, before its first acks
         self._settle(receiver, request)
         wanted = self._max if request.max_events is None else min(request.max_events, self._max)
-        if wanted == 0:  # acknowledgements only (RFC 8936 §2.4)
+        if wanted == 0:  # acknowledgements only (an RFC 8936 acknowledge-only request)
             return PollResult({}, False)
         deadline = None if request.return_immediately else self._wait.monotonic() + self._wait.seconds
         while True:
             last = self._feed.last()
             result = self._pending(receiver, wanted, data)
-            if result.sets or deadline is None or self._wait.monotonic() >= deadline:
+            if result.sets or result.more_available or deadline is None or self._wait.monotonic() >= deadline:
                 return result
             while self._feed.last() == last and self._wait.monotonic() < deadline:
                 self._wait.sleep(self._wait.interval)

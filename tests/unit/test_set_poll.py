@@ -180,6 +180,12 @@ def test_a_scan_stops_at_its_bound_and_says_more_may_wait(monkeypatch: pytest.Mo
     w.write(40, rtype="Group")
     w.write(1)
     assert w.ask(users)[1:] == ([], True)  # nothing yet, but the scan stopped short: poll again
+
+    def no_wait(seconds: float) -> None:
+        raise AssertionError("a long poll waited although more may be waiting")
+
+    w.poll._wait = LongPoll(seconds=3, sleep=no_wait)
+    assert w.poll(users, PollRequest(return_immediately=False)).more_available
+    w.poll._wait = LongPoll(seconds=0)
     assert w.store.cursor("users", 0) > 0  # and what it read is settled
-    assert w.ask(users)[1:] == ([], True)
     assert w.ask(users)[1:] == (["r41"], False)

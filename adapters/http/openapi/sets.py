@@ -9,10 +9,10 @@ from adapters.http.sets import JWKS_PATH, POLL_PATH
 
 Json = dict[str, Any]
 _ERROR: Json = {"type": "object", "required": ["err", "description"],
-                "properties": {"err": {"type": "string", "description": "an RFC 8935 §2.3 error code"},
+                "properties": {"err": {"type": "string", "description": "an RFC 8935 error code"},
                                "description": {"type": "string"}}}
 SCHEMAS: dict[str, Json] = {
-    "SetPollRequest": {"type": "object", "description": "RFC 8936 §2.1", "properties": {
+    "SetPollRequest": {"type": "object", "description": "an RFC 8936 poll request", "properties": {
         "ack": {"type": "array", "items": {"type": "string"}, "description": "jti of the SETs received"},
         "setErrs": {"type": "object", "description": "jti of the SETs refused, each with why",
                     "additionalProperties": {"type": "object", "required": ["err"], "properties": {
@@ -22,7 +22,7 @@ SCHEMAS: dict[str, Json] = {
         "returnImmediately": {"type": "boolean", "default": False,
                               "description": "answer at once when no SET waits (false: wait up to events.sets.long_poll_seconds)"},
     }},
-    "SetPollResponse": {"type": "object", "required": ["sets", "moreAvailable"], "description": "RFC 8936 §2.2",
+    "SetPollResponse": {"type": "object", "required": ["sets", "moreAvailable"], "description": "an RFC 8936 poll response",
                         "properties": {
                             "sets": {"type": "object", "additionalProperties": {"type": "string"},
                                      "description": "jti to the SET (a JWS compact serialization, typ secevent+jwt), "
