@@ -155,6 +155,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from adapters.http import changes, dependencies, errors, health, request_log
     from adapters.http.routes import blueprints
     from app.containers import Container, backend_of
+    from app.set_app import install_sets
 
     settings = settings or load_settings()
     registry = build_registry(settings)
@@ -186,5 +187,6 @@ def create_app(settings: Settings | None = None) -> Flask:
         for bp in blueprints(registry, settings.server.openapi_path, settings.scim.bulk.enabled):
             app.register_blueprint(bp)
         app.register_blueprint(changes.blueprint(container.follow_changes(), registry))
+        install_sets(app, container, settings, registry)
     app.extensions["container"] = container
     return app

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from app import audit_cli, events_cli, oauth_cli, token_cli
+from app import audit_cli, events_cli, oauth_cli, sets_cli, token_cli
 from app.settings import ConfigError, Settings, load_settings, redact_url
 
 # wsgi.py and gunicorn.conf.py live in the project root, beside the `app` package.
@@ -98,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     oauth_cli.register(commands)
     audit_cli.register(commands)
     events_cli.register(commands)
+    sets_cli.register(commands)
     return parser
 
 

@@ -41,6 +41,7 @@ from domain.provisioning.operations import ResourceOperations
 from domain.provisioning.reads import GetResource, SearchResources
 from domain.provisioning.users import DeleteUser, PatchUser, ProvisionUser, ReplaceUser
 from domain.schema.registry import Registry
+from domain.sets.events import emitted
 
 MEMORY_URL = "memory://"
 
@@ -63,6 +64,12 @@ def auth_schemes_of(s: Settings) -> tuple[str, ...]:
     return tuple(dict.fromkeys(c.type for c in s.scim.auth))
 
 
+def security_events_of(s: Settings) -> tuple[str, ...] | None:
+    """The event URIs ServiceProviderConfig's securityEvents lists (None: no such attribute)."""
+    sets = s.events.sets
+    return emitted(tuple(r.domain() for r in sets.receivers)) if sets.enabled and sets.advertise else None
+
+
 def capabilities_of(s: Settings) -> Capabilities:
     bulk = s.scim.bulk
     return Capabilities(
@@ -70,6 +77,7 @@ def capabilities_of(s: Settings) -> Capabilities:
         default_page_size=s.scim.default_count, auth_schemes=auth_schemes_of(s), bulk=bulk.enabled,
         bulk_max_operations=bulk.max_operations if bulk.enabled else 0,
         bulk_max_payload=bulk.payload_limit(s.server.max_body_bytes) if bulk.enabled else 0,
+        security_events=security_events_of(s),
     )
 
 

@@ -19,6 +19,7 @@ from app.credential_settings import (
     with_named_secrets,
 )
 from app.metrics_settings import MetricsSettings, check_metrics
+from app.set_settings import SetSettings, check_sets
 from app.typed_yaml import ConfigError as ConfigError
 from app.typed_yaml import Loader, fail, rule
 from domain.idp.policy import PRESETS, Policy, policy_for
@@ -184,6 +185,7 @@ class EventsSettings:
     batch_size: int = field(default=100, metadata=rule(minimum=1))  # change records read at a time
     poll_interval_ms: int = field(default=1000, metadata=rule(minimum=10))  # idle: look for new records
     concurrency: int = field(default=4, metadata=rule(minimum=1))  # subscriptions delivered at once
+    sets: SetSettings = SetSettings()  # RFC 9967 security event tokens (app/set_settings.py)
 
 
 @dataclass(frozen=True)
@@ -250,6 +252,7 @@ def check_settings(settings: Settings) -> None:
     if settings.server.secret_key is not None and len(settings.server.secret_key) < 16:
         fail("server.secret_key", "must be at least 16 characters")
     check_metrics(settings.metrics, openapi)
+    check_sets(settings.events.sets, settings.server.public_url)
     extension_schemas(settings)
 
 

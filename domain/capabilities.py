@@ -21,3 +21,5 @@ class Capabilities:
     pagination_cursor: bool = False
     default_page_size: int = 100
     auth_schemes: tuple[str, ...] = ("basic",)
+    # RFC 9967 §4 securityEvents: the event URIs the SET receivers can get (None: no SETs)
+    security_events: tuple[str, ...] | None = None

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -243,4 +244,23 @@ event_dead_letters = Table(
     Column("error", String, nullable=False),
     Column("requeued", Boolean, nullable=False),
     PrimaryKeyConstraint("subscription", "event_id"),
+)
+
+# SET receivers (domain/sets/poll.py, migration 0010): each one's cursor in the change records,
+# and the SETs it settled above the cursor (acknowledged out of order, or its setErrs, kept).
+set_receivers = Table(
+    "set_receivers", metadata,
+    Column("name", key_string(64), primary_key=True),
+    Column("cursor", BigInteger, nullable=False),
+)
+
+set_outcomes = Table(
+    "set_outcomes", metadata,
+    Column("receiver", key_string(64), primary_key=True),
+    Column("seq", BigInteger, primary_key=True),
+    Column("idx", Integer, primary_key=True),
+    Column("jti", String, nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("err", String),
+    Column("description", String, nullable=False),
 )

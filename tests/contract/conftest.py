@@ -15,7 +15,7 @@ from sqlalchemy import Engine, select, text
 from adapters.memory.store import InMemoryTransactions
 from adapters.sqlalchemy.engine import make_engine
 from adapters.sqlalchemy.migrate import upgrade
-from adapters.sqlalchemy.tables import changes
+from adapters.sqlalchemy.tables import changes, metadata
 from adapters.sqlalchemy.uow import SqlTransactions
 from domain.audit import Change
 from domain.model import GROUP, USER, Resource
@@ -115,9 +115,8 @@ def fresh_url(backend: str, request: pytest.FixtureRequest, directory: Path) -> 
     url = request.getfixturevalue("pg_url")
     engine = make_engine(url)
     with engine.begin() as conn:
-        conn.execute(text("TRUNCATE users, user_emails, groups, memberships, changes, service_settings, "
-                          "tokens, auth_failures, oauth_clients, oauth_codes, event_dead_letters, event_subscriptions "
-                          "RESTART IDENTITY"))
+        # every table of the schema (a new one is emptied without a change here)
+        conn.execute(text(f"TRUNCATE {', '.join(metadata.tables)} RESTART IDENTITY"))
     engine.dispose()
     return url
 

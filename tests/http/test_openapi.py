@@ -16,6 +16,7 @@ from app.credential_settings import AdminSettings, CredentialSettings
 from app.metrics_settings import MetricsSettings
 from app.settings import ServerSettings, Settings
 from tests.conftest import AUTH, SCIM, make_settings
+from tests.http.sets_support import sets_settings
 from tests.http.support import BULK_URN, ERROR_URN, USER_URN, group_body, user_body
 from tests.http.test_discovery import ACME_URN, acme_extensions
 
@@ -85,11 +86,13 @@ def expected_errors(path: str, method: str, op: dict[str, Any]) -> set[str]:
     return codes
 
 
+SETS = sets_settings("memory://")
 METERED = dataclasses.replace(make_settings(), metrics=MetricsSettings(enabled=True, path="/internal/metrics",
                                                                       username="p", password="scrape-pw-1"))
 
 
-@pytest.mark.parametrize("settings", [all_schemes(), make_settings(), METERED], ids=["basic+bearer+oauth", "basic", "metrics"])
+@pytest.mark.parametrize("settings", [all_schemes(), make_settings(), METERED, SETS],
+                         ids=["basic+bearer+oauth", "basic", "metrics", "sets"])
 def test_every_route_is_documented_with_its_methods_and_errors(make_app: Callable[..., Flask],
                                                                settings: Settings) -> None:
     app = make_app(settings)
@@ -114,7 +117,8 @@ def test_an_undocumented_route_is_found(make_app: Callable[..., Flask]) -> None:
     ]
 
 
-@pytest.mark.parametrize("settings", [all_schemes(), make_settings(), METERED], ids=["basic+bearer+oauth", "basic", "metrics"])
+@pytest.mark.parametrize("settings", [all_schemes(), make_settings(), METERED, SETS],
+                         ids=["basic+bearer+oauth", "basic", "metrics", "sets"])
 def test_the_document_is_valid_openapi_3_1(make_app: Callable[..., Flask], settings: Settings) -> None:
     import schemathesis
     from schemathesis.specs.openapi.definitions import OPENAPI_31_VALIDATOR

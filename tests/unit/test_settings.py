@@ -181,6 +181,9 @@ def test_the_override_variables_are_derived_from_every_scalar_setting() -> None:
         **{f"SCIM_EVENTS_{k.upper()}": f"events.{k}" for k in (
             "max_attempts", "backoff_seconds", "max_backoff_seconds", "timeout_seconds", "batch_size",
             "poll_interval_ms", "concurrency")},
+        **{f"SCIM_EVENTS_SETS_{k.upper()}": f"events.sets.{k}"
+           for k in ("enabled", "issuer", "signing_key_file", "signing_key", "kid", "retiring_key_file",
+                     "retiring_key", "start", "max_events", "long_poll_seconds", "advertise")},
     }
 
 

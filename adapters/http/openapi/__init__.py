@@ -8,7 +8,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from adapters.http.openapi import feed, oauth, schemas, scim
+from adapters.http.openapi import feed, oauth, schemas, scim, sets
 from adapters.http.responses import dumps
 from domain.credentials.oauth import SCOPE
 from domain.schema.registry import Registry
@@ -79,12 +79,13 @@ def _metrics(path: str) -> Json:
 
 
 def document(registry: Registry, auth_schemes: tuple[str, ...], own_path: str, origin: str,
-             bulk: bool = True, metrics_path: str | None = None) -> Json:
+             bulk: bool = True, metrics_path: str | None = None, security_events: bool = False) -> Json:
     """The document for a service at `origin` (scheme, host and any root path of the URL the
     client sees); `auth_schemes` are the configured credentials' types, in their order; `bulk`,
     whether POST /Bulk is served (else /Bulk is 501); `metrics_path`, where the metrics are
-    served on this listener (None: not here)."""
-    paths = {**scim.paths(registry, bulk), **PROBES, **feed.paths()}
+    served on this listener (None: not here); `security_events`, whether the SET poll and JWKS
+    paths are served."""
+    paths = {**scim.paths(registry, bulk), **PROBES, **feed.paths(), **(sets.paths() if security_events else {})}
     if metrics_path:
         paths.update(_metrics(metrics_path))
     if "oauth" in auth_schemes:
@@ -100,18 +101,19 @@ def document(registry: Registry, auth_schemes: tuple[str, ...], own_path: str, o
         "security": _security(auth_schemes),
         "paths": paths,
         "components": {
-            "schemas": {**schemas.components(registry), **feed.SCHEMAS},
+            "schemas": {**schemas.components(registry), **feed.SCHEMAS, **(sets.SCHEMAS if security_events else {})},
             "parameters": scim.PARAMETERS,
             "headers": scim.HEADERS,
             "responses": scim.error_responses(),
             "securitySchemes": {**_security_schemes(auth_schemes, origin),
-                                **({"metrics": {"type": "http", "scheme": "basic"}} if metrics_path else {})},
+                                **({"metrics": {"type": "http", "scheme": "basic"}} if metrics_path else {}),
+                                **({"setReceiver": sets.SECURITY_SCHEME} if security_events else {})},
         },
     }
 
 
 @lru_cache(maxsize=32)
 def serialized(registry: Registry, auth_schemes: tuple[str, ...], own_path: str, origin: str,
-               bulk: bool = True, metrics_path: str | None = None) -> bytes:
+               bulk: bool = True, metrics_path: str | None = None, security_events: bool = False) -> bytes:
     """document() as JSON, built once per origin."""
-    return dumps(document(registry, auth_schemes, own_path, origin, bulk, metrics_path))
+    return dumps(document(registry, auth_schemes, own_path, origin, bulk, metrics_path, security_events))

@@ -43,7 +43,8 @@ def _openapi(registry: Registry = Provide[HttpDependencies.registry],
     own = request.url_rule.rule if request.url_rule else request.path
     origin = base_url().removesuffix(SCIM_PREFIX)
     metrics = current_app.extensions.get("metrics_path")  # app/__init__.py install_metrics
-    return Response(openapi.serialized(registry, caps.auth_schemes, own, origin, caps.bulk, metrics),
+    return Response(openapi.serialized(registry, caps.auth_schemes, own, origin, caps.bulk, metrics,
+                                       "sets" in current_app.extensions),
                     mimetype="application/json")
 
 

@@ -53,6 +53,8 @@ def service_provider_config(caps: Capabilities = Provide[HttpDependencies.capabi
         ],
         "meta": {"resourceType": "ServiceProviderConfig", "location": f"{base_url()}/ServiceProviderConfig"},
     }
+    if caps.security_events is not None:  # RFC 9967 §4: absent when SETs are off
+        body["securityEvents"] = {"asyncRequest": "none", "eventUris": list(caps.security_events)}
     return respond(body)
 
 

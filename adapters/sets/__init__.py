@@ -1,0 +1,1 @@
+"""Security Event Tokens: their signing keys (`signing`)."""
