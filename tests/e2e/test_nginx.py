@@ -95,16 +95,30 @@ def test_nginx_answers_an_oversized_body_with_a_scim_413(live_server: LiveServer
     assert resp.json()["status"] == "413"
 
 
+def answered_within(server: LiveServer, seconds: float) -> bool:
+    try:
+        httpx.get(f"{server.scim_url}/Users?count=1", auth=server.auth, timeout=seconds)
+    except httpx.TimeoutException:
+        return False
+    return True
+
+
 def test_bare_gunicorn_is_held_by_64_stalled_bodies_until_they_give_up(live_server: LiveServer) -> None:
     """The failure the proxy exists for, documented: no answer while the bodies stall, answers
-    again once the clients close (each held request then ends as a 400, and writes nothing)."""
-    with stalled_bodies(live_server.port, basic(live_server)):
-        start = time.monotonic()
-        with pytest.raises(httpx.TimeoutException):
-            httpx.get(f"{live_server.scim_url}/Users?count=1", auth=live_server.auth, timeout=3.0)
+    again once the clients close (each held request then ends as a 400, and writes nothing).
+    Each worker accepts what it can: on a starved machine one worker may take all 64 while the
+    other sleeps, and still answers, so more stalled bodies follow (at most 3 more rounds)
+    until none is free: the attack needs only more connections."""
+    with ExitStack() as stalls:
+        stalls.enter_context(stalled_bodies(live_server.port, basic(live_server)))
+        rounds, start = 1, time.monotonic()
+        while answered_within(live_server, 3.0):
+            assert rounds < 4, "bare gunicorn still answered with 256 stalled bodies"
+            stalls.enter_context(stalled_bodies(live_server.port, basic(live_server)))
+            rounds, start = rounds + 1, time.monotonic()
         held = time.monotonic() - start
     took = timed_gets(live_server.origin, live_server, 5, timeout=10.0)
-    REPORT.append(("bare gunicorn, 64 stalled bodies", f"no answer within {held:.1f} s; after the clients "
-                                                       f"closed, slowest of 5 GETs {max(took) * 1000:.0f} ms"))
+    REPORT.append(("bare gunicorn, 64 stalled bodies", f"{64 * rounds} stalled bodies: no answer within {held:.1f} s; "
+                                                       f"after the clients closed, slowest of 5 GETs {max(took) * 1000:.0f} ms"))
     with live_server.client() as http:
         assert http.get("Users", params={"count": 0}).json()["totalResults"] == 0
