@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from flask import Blueprint, Flask, Response, g, request
 from prometheus_client import (
@@ -67,6 +68,8 @@ class Metrics:
                                      ["scheme"], registry=r)
         self.throttled = Counter("scim_throttled_requests", "requests refused with 429 because their "
                                  "address failed authentication too often", registry=r)
+        # (route, method, status) -> its latency and request children; bounded by the routes
+        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     def committed(self, changes: Sequence[Change]) -> None:
         for change in changes:
@@ -96,8 +99,14 @@ class Metrics:
             if started is None:  # a request that failed before the first hook
                 return response
             route = request.url_rule.rule if request.url_rule is not None else UNMATCHED
-            self.latency.labels(route, request.method).observe(time.perf_counter() - started)
-            self.requests.labels(route, request.method, str(response.status_code)).inc()
+            key = (route, request.method, response.status_code)
+            children = self._children.get(key)
+            if children is None:  # labels() validates and locks: once per route, method and status
+                children = (self.latency.labels(route, request.method),
+                            self.requests.labels(route, request.method, str(response.status_code)))
+                self._children[key] = children
+            children[0].observe(time.perf_counter() - started)
+            children[1].inc()
             refused = g.get("refused")
             if refused is not None:
                 self.refused(refused, g.get("presented"))
