@@ -88,7 +88,8 @@ class EventsDeployment:
         return events
 
 
-def deployment(backend: str, workdir: Path) -> Iterator[EventsDeployment]:
+def deployment(backend: str, workdir: Path, sets: dict[str, Any] | None = None) -> Iterator[EventsDeployment]:
+    """`sets`: the events.sets settings, if any."""
     if backend == "postgres":
         url = pg_e2e_url()
         pg_reset(url)
@@ -97,7 +98,7 @@ def deployment(backend: str, workdir: Path) -> Iterator[EventsDeployment]:
     password = secrets.token_urlsafe(24)
     config = write_config(workdir / "config.yaml", url, password)
     data = yaml.safe_load(config.read_text())
-    data["events"] = EVENTS
+    data["events"] = {**EVENTS, "sets": sets} if sets else EVENTS
     config.write_text(yaml.safe_dump(data))
     db_upgrade(config)
     process, port = start_gunicorn(workdir, config)
