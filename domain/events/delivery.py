@@ -60,7 +60,7 @@ class Outcome:
 
 class Sender(Protocol):
     """Sends one event to one subscription's receiver (encoding and signing are the sender's:
-    a webhook, later a security event token)."""
+    a webhook, or a security event token pushed: adapters/sets/push.py)."""
 
     def send(self, subscription: Subscription, event: Event) -> Outcome:
         ...
