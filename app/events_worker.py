@@ -53,7 +53,7 @@ def senders(settings: Settings, container: Any) -> dict[str, Sender]:
     """The sender of each receiver kind: webhooks, and SET push when a receiver has a push_url."""
     found: dict[str, Sender] = {WEBHOOK: WebhookSender(settings.events.timeout_seconds)}
     if set_app.push_targets(settings):
-        found[SET] = set_app.push_sender(settings, container.registry(), secret_key(container, settings))
+        found[SET] = set_app.push_sender(settings, container, secret_key(container, settings))
     return found
 
 

@@ -38,11 +38,16 @@ def push_targets(settings: Settings, env: Mapping[str, str] = os.environ) -> dic
     return {r.name: PushTarget(r.domain(), r.push_url, r.push_secret(env)) for r in s.receivers if r.push_url}
 
 
-def push_sender(settings: Settings, registry: Registry, secret_key: str) -> SetPushSender:
-    """The sender of the `set` subscriptions: SETs built and signed as the poll endpoint does
-    (notices only: a full receiver's resource is read in a request, which the worker has not)."""
+def push_sender(settings: Settings, container: Any, secret_key: str) -> SetPushSender:
+    """The sender of the `set` subscriptions: SETs built and signed as the poll endpoint does; a
+    full receiver's resource read through GetResource, its meta.location under
+    server.public_url (without one, the worker knows no base URL: notices only)."""
+    from adapters.http.sets import resource_reader
+
+    registry, public = container.registry(), settings.server.public_url
+    data = resource_reader(container.get_resource(), registry, lambda: public.rstrip("/")) if public else None
     return SetPushSender(set_builder(settings, registry, secret_key), signer_of(settings),
-                         push_targets(settings), settings.events.timeout_seconds)
+                         push_targets(settings), settings.events.timeout_seconds, data)
 
 
 def signer_of(settings: Settings) -> JwsSigner:

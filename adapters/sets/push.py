@@ -4,12 +4,13 @@ event's change record rebuilt, its SET built for the receiver and signed, then P
 client (kept-alive connections, no redirects, events.timeout_seconds). 2xx (RFC 8935: 202) is
 delivered; a 400 is the receiver refusing the SET, its `err` and `description` kept in the
 dead letter; 5xx, 408, 429 and no answer are retried. A change the receiver's filters exclude
-has no SET: it counts as delivered, nothing sent."""
+has no SET: it counts as delivered, nothing sent. A full receiver's resource is read when its
+SET is sent, as a poll reads it."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from adapters.webhooks.sender import WebhookSender
@@ -18,7 +19,7 @@ from domain.events.subscriptions import Subscription
 from domain.events.vocabulary import Event
 from domain.sets.events import Receiver
 from domain.sets.push import receiver_name, record_of
-from domain.sets.tokens import SetBuilder, Signer
+from domain.sets.tokens import DataSource, SetBuilder, Signer
 
 SET_MEDIA_TYPE = "application/secevent+jwt"
 USER_AGENT = "scim-service-sets/1"
@@ -37,15 +38,19 @@ class PushTarget:
 
 class SetPushSender(WebhookSender):
     def __init__(self, builder: SetBuilder, signer: Signer, targets: Mapping[str, PushTarget],
-                 timeout: float) -> None:
+                 timeout: float, data: Callable[[str], DataSource] | None = None) -> None:
+        """`data(receiver name)`: where a full receiver's events read the resource (None:
+        notices only)."""
         super().__init__(timeout)
         self._builder, self._signer, self._targets = builder, signer, dict(targets)
+        self._data = data
 
     def send(self, subscription: Subscription, event: Event) -> Outcome:
         target = self._targets.get(receiver_name(subscription.name))
         if target is None:  # removed from the config since the worker started: the next start removes it
             return Outcome(None, "no such push receiver is configured (events.sets.receivers)")
-        outgoing = self._builder.build(record_of(event), target.receiver)
+        data = self._data(target.receiver.name) if self._data and target.receiver.full else None
+        outgoing = self._builder.build(record_of(event), target.receiver, data)
         if not outgoing:
             return Outcome(NOTHING_SENT)
         head = {"content-type": SET_MEDIA_TYPE, "accept": "application/json", "user-agent": USER_AGENT}

@@ -4,7 +4,8 @@ change record (GET /changes is the authority), none for a failed PATCH, each ver
 against the live JWKS, its claims those of the record, with the receiver's bearer secret; one
 that refuses with 400 {"err": "invalid_key"} has each SET dead-lettered at once, the err in
 `events list --failed`; one that answers 503 first gets the same SET again after the backoff,
-then everything. A pushed receiver has no poll endpoint."""
+then everything; a full one the resource as GET shows it. A pushed receiver has no poll
+endpoint, and a re-queued dead letter is pushed again, the same SET."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ PROV = "urn:ietf:params:scim:event:prov:"
 def receivers(backend: str) -> Iterator[dict[str, Receiver]]:
     """Fresh for each backend."""
     found = {"ok": Receiver(default=202), "refuser": Receiver(default=400),
-             "flaky": Receiver(statuses=[503], default=202)}
+             "flaky": Receiver(statuses=[503], default=202), "replica": Receiver(default=202)}
     found["refuser"].body = b'{"err":"invalid_key","description":"no key for this kid"}'
     yield found
     for r in found.values():
@@ -47,8 +48,9 @@ def deployed(backend: str, tmp_path_factory: pytest.TempPathFactory,
     key.write_text(ec_pem())
     pushed = [{"name": name, "audience": AUDIENCE, "push_url": r.url} for name, r in receivers.items()]
     pushed[0]["push_authorization"] = PUSH_SECRET
+    pushed[3]["full"] = True
     sets = {"enabled": True, "issuer": ISSUER, "signing_key_file": str(key), "receivers": pushed}
-    yield from deployment(backend, workdir, sets)
+    yield from deployment(backend, workdir, sets, public_url=ISSUER)
 
 
 def _records(deployed: EventsDeployment, cursor: int) -> list[dict[str, Any]]:
@@ -125,6 +127,14 @@ def test_each_committed_change_is_pushed_as_one_verified_set(
     sent = b"".join(g.body for g in got)
     assert b"push-alice" not in sent and b"pw-" not in sent  # notices: no values
     assert "authorization" not in receivers["refuser"].received[0].headers  # only ok's has a secret
+
+    # the full receiver: the resource as GET shows it when the SET is sent (bob is never
+    # deleted: always there), its location under server.public_url; a delete stays bare
+    full = [_claims(r.body, keys) for r in receivers["replica"].wait_for(len(records))]
+    assert full[-1]["events"] == {PROV + "delete": {}}
+    bob = full[1]["events"][PROV + "create:full"]
+    assert bob["data"]["userName"] == "push-bob" and "password" not in bob["data"]
+    assert bob["data"]["meta"]["location"] == f"{ISSUER}/Users/{records[1]['id']}" and bob["version"]
 
     # the refuser: every SET dead-lettered after one attempt, with its err and description
     letters = [d for d in _wait_failed(deployed, len(records)) if d["subscription"] == "set:refuser"]
