@@ -18,21 +18,28 @@ from typing import Any
 
 from adapters.sqlalchemy.events import SecretBox, SqlEventStore
 from adapters.webhooks.sender import WebhookSender
+from app import set_app
 from app.settings import Settings
 from app.token_cli import CommandError
+from domain.errors import Uniqueness
 from domain.events.delivery import DeliverEvents, Failure, Rules, Sender, Tally
-from domain.events.manage import Subscriptions
-from domain.events.subscriptions import WEBHOOK
+from domain.events.manage import Subscriptions, webhook_secret
+from domain.events.subscriptions import SET, WEBHOOK, Subscription
+from domain.sets.push import Pushed, reconcile, set_events_of, start_of
 
 log = logging.getLogger("scim.events")
 
 
-def event_store(container: Any, settings: Settings) -> SqlEventStore:
-    """The SQL store, its secrets sealed under the service's secret key (as the app finds it)."""
+def secret_key(container: Any, settings: Settings) -> str:
+    """The service's secret key, as the app finds it."""
     from adapters.sqlalchemy.migrate import get_or_create_secret
 
-    engine = container.engine()
-    return SqlEventStore(engine, SecretBox(settings.server.secret_key or get_or_create_secret(engine, "secret_key")))
+    return settings.server.secret_key or get_or_create_secret(container.engine(), "secret_key")
+
+
+def event_store(container: Any, settings: Settings) -> SqlEventStore:
+    """The SQL store, its secrets sealed under the service's secret key."""
+    return SqlEventStore(container.engine(), SecretBox(secret_key(container, settings)))
 
 
 def subscriptions(container: Any, settings: Settings) -> Subscriptions:
@@ -42,9 +49,39 @@ def subscriptions(container: Any, settings: Settings) -> Subscriptions:
     return Subscriptions(store, store, container.audit_log(), container.clock(), secrets.token_bytes)
 
 
-def senders(settings: Settings) -> dict[str, Sender]:
-    """The sender of each receiver kind (a SET push receiver would be one more)."""
-    return {WEBHOOK: WebhookSender(settings.events.timeout_seconds)}
+def senders(settings: Settings, container: Any) -> dict[str, Sender]:
+    """The sender of each receiver kind: webhooks, and SET push when a receiver has a push_url."""
+    found: dict[str, Sender] = {WEBHOOK: WebhookSender(settings.events.timeout_seconds)}
+    if set_app.push_targets(settings):
+        found[SET] = set_app.push_sender(settings, container, secret_key(container, settings))
+    return found
+
+
+class PushSubscriptions:
+    """Keeps a `set` subscription for each pushed receiver (events.sets.receivers with a
+    push_url) and none for any other: checked each turn against the subscriptions just read."""
+
+    def __init__(self, store: SqlEventStore, feed: Any, clock: Any, settings: Settings) -> None:
+        self._store, self._feed, self._clock = store, feed, clock
+        self._pushed = tuple(Pushed(n, t.url) for n, t in set_app.push_targets(settings).items())
+        self._start = settings.events.sets.start
+
+    def sync(self, existing: list[Subscription]) -> bool:
+        """Add the missing, remove the unconfigured; whether anything changed."""
+        import secrets
+
+        add, remove = reconcile(self._pushed, existing, lambda: webhook_secret(secrets.token_bytes),
+                                self._clock.now())
+        for name in remove:
+            self._store.remove(name)
+            log.info("events: %s removed: its receiver is no longer pushed to (events.sets.receivers)", name)
+        for subscription in add:
+            try:
+                self._store.add(subscription, start_of(self._start, self._feed.last()))
+            except Uniqueness:  # another worker added it meanwhile
+                continue
+            log.info("events: %s added: SETs pushed to %s", subscription.name, subscription.url)
+        return bool(add or remove)
 
 
 def rules_of(settings: Settings) -> Rules:
@@ -88,18 +125,21 @@ def _log(failure: Failure) -> None:
 class Worker:
     def __init__(self, container: Any, settings: Settings) -> None:
         self._store = event_store(container, settings)
-        self._senders = senders(settings)
+        self._senders = senders(settings, container)
         self._deliver = DeliverEvents(self._store, self._store, container.audit_log(), self._senders,
-                                      container.clock(), rules_of(settings), random.random)
+                                      container.clock(), rules_of(settings), random.random,
+                                      {SET: set_events_of})
+        self._pushed = PushSubscriptions(self._store, container.audit_log(), container.clock(), settings)
         self._settings, self.stopping = settings, threading.Event()
         self._unreadable: set[str] = set()
 
     def subscriptions(self) -> list[Any]:
-        return self._store.all()
+        subs = self._store.all()
+        return self._store.all() if self._pushed.sync(subs) else subs
 
     def turn(self, pool: ThreadPoolExecutor) -> Tally:
         """One turn of every subscription, `events.concurrency` of them at a time."""
-        subs = self._store.all()
+        subs = self.subscriptions()
         for sub in subs:
             if not sub.secret and sub.name not in self._unreadable:
                 self._unreadable.add(sub.name)
@@ -136,7 +176,7 @@ class Worker:
                 if not (tally.more or once):
                     self.stopping.wait(idle)
         for sender in self._senders.values():
-            if isinstance(sender, WebhookSender):
+            if isinstance(sender, WebhookSender):  # SetPushSender too
                 sender.close()
         return total
 

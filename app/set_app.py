@@ -7,10 +7,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
 
+from adapters.sets.push import PushTarget, SetPushSender
 from adapters.sets.signing import JwsSigner
 from app.settings import Settings
 from domain.schema.registry import Registry
@@ -26,6 +28,26 @@ def set_builder(settings: Settings, registry: Registry, secret_key: str) -> SetB
     key = hashlib.sha256(b"scim-service set jti\0" + secret_key.encode()).digest()
     return SetBuilder(s.issuer_for(settings.server.public_url), JtiScheme(key),
                       {t.name: t.endpoint for t in registry.types})
+
+
+def push_targets(settings: Settings, env: Mapping[str, str] = os.environ) -> dict[str, PushTarget]:
+    """The receivers `events run` pushes to (RFC 8935), by name."""
+    s = settings.events.sets
+    if not s.enabled:
+        return {}
+    return {r.name: PushTarget(r.domain(), r.push_url, r.push_secret(env)) for r in s.receivers if r.push_url}
+
+
+def push_sender(settings: Settings, container: Any, secret_key: str) -> SetPushSender:
+    """The sender of the `set` subscriptions: SETs built and signed as the poll endpoint does; a
+    full receiver's resource read through GetResource, its meta.location under
+    server.public_url (without one, the worker knows no base URL: notices only)."""
+    from adapters.http.sets import resource_reader
+
+    registry, public = container.registry(), settings.server.public_url
+    data = resource_reader(container.get_resource(), registry, lambda: public.rstrip("/")) if public else None
+    return SetPushSender(set_builder(settings, registry, secret_key), signer_of(settings),
+                         push_targets(settings), settings.events.timeout_seconds, data)
 
 
 def signer_of(settings: Settings) -> JwsSigner:
@@ -58,7 +80,9 @@ def install_sets(app: Flask, container: Any, settings: Settings, registry: Regis
     poll = PollSets(container.audit_log(), ack_store(container, settings),
                     set_builder(settings, registry, str(app.secret_key)), signer, container.clock(),
                     s.max_events, s.start, LongPoll(float(s.long_poll_seconds)))
-    receivers = {r.name: r.domain() for r in s.receivers}
+    # a pushed receiver (push_url) is sent its SETs by `events run`: it has no poll endpoint
+    # (refused like an unknown receiver: 401)
+    receivers = {r.name: r.domain() for r in s.receivers if r.push_url is None}
     app.register_blueprint(routes.blueprint(poll, receivers, container.tokens(), container.throttle(),
                                             signer.jwks(), routes.resource_reader(container.get_resource(), registry)))
     app.extensions["sets"] = receivers  # for the OpenAPI document

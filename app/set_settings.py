@@ -4,6 +4,7 @@ poll receivers) and their rules across fields."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,13 +19,23 @@ RESOURCE_TYPES = ("User", "Group")
 
 @dataclass(frozen=True)
 class ReceiverSettings:
-    """One SET receiver that polls (RFC 8936) at /events/poll/<name>."""
+    """One SET receiver: it polls (RFC 8936) at /events/poll/<name>, or, with a push_url, the
+    events worker pushes its SETs to it (RFC 8935) and it cannot poll."""
 
     name: str
     audience: str = field(metadata=rule(nonempty=True))  # the `aud` of its SETs
     full: bool = False  # :full events with the resource as `data`, not :notice ones
     events: tuple[str, ...] = ()  # event URIs it wants (empty: all); :notice or :full alike
     resource_types: tuple[str, ...] = ()  # User, Group (empty: both)
+    # RFC 8935 push: where `events run` POSTs its SETs (then it does not poll), and the bearer
+    # secret they go with (best from SCIM_EVENTS_SETS_<NAME>_PUSH_AUTHORIZATION)
+    push_url: str | None = None
+    push_authorization: str | None = field(default=None, repr=False)
+
+    def push_secret(self, env: Mapping[str, str]) -> str | None:
+        """The push bearer secret: its variable's (an empty one unsets), else the config's."""
+        name = push_env_name(self.name)
+        return (env[name] or None) if name in env else self.push_authorization
 
     def domain(self) -> Receiver:
         kinds = frozenset(str(kind_of(u)) for u in self.events) or None
@@ -63,6 +74,11 @@ class SetSettings:
         return next((r.domain() for r in self.receivers if r.name == name), None)
 
 
+def push_env_name(receiver: str) -> str:
+    """SCIM_EVENTS_SETS_<NAME>_PUSH_AUTHORIZATION ('-' and '.' as '_')."""
+    return "SCIM_EVENTS_SETS_" + re.sub(r"[-.]", "_", receiver).upper() + "_PUSH_AUTHORIZATION"
+
+
 def _pem(text: str | None, path: str | None, key: str) -> str | None:
     if text:
         return text
@@ -95,6 +111,8 @@ def check_sets(s: SetSettings, public_url: str | None) -> None:
         for u in r.events:
             if u not in ALL_URIS:
                 fail(f"{where}.events", f"{u[:80]!r} is not an RFC 9967 provisioning event URI ({ALL_URIS[0]}, ...)")
+        if r.push_url is not None and not r.push_url.startswith(("https://", "http://")):
+            fail(f"{where}.push_url", "expected a URL starting with https:// (or http://)")
         for t in r.resource_types:
             if t not in RESOURCE_TYPES:
                 fail(f"{where}.resource_types", f"{t[:40]!r}: expected {' or '.join(RESOURCE_TYPES)}")

@@ -126,22 +126,24 @@ def blueprint(poll: PollSets, receivers: Mapping[str, Receiver], tokens: Tokens,
     return served
 
 
-def resource_reader(get: Callable[[Any], Any], registry: Any) -> Callable[[str], DataSource]:
+def resource_reader(get: Callable[[Any], Any], registry: Any,
+                    base: Callable[[], str] | None = None) -> Callable[[str], DataSource]:
     """A full receiver's DataSource: the resource as GET /<endpoint>/<id> returns it now (the
-    read use case, rendered with every attribute a GET shows; never a password), None once gone."""
+    read use case, rendered with every attribute a GET shows; never a password), None once gone.
+    `base`: the SCIM base URL of its meta.location (default: the request's)."""
     from adapters.http.responses import base_url, render
     from domain.errors import NotFound
     from domain.provisioning.commands import GetCommand
 
     def for_receiver(name: str) -> DataSource:
-        base = base_url()
+        base_of = (base or base_url)()
 
         def read(resource_type: str, resource_id: str) -> dict[str, Any] | None:
             try:
                 view = get(GetCommand(receiver_credential(name), resource_type, resource_id))
             except NotFound:
                 return None
-            rendered: dict[str, Any] = render(view, registry.by_name(resource_type), base)
+            rendered: dict[str, Any] = render(view, registry.by_name(resource_type), base_of)
             return rendered
 
         return read

@@ -49,7 +49,11 @@ class WebhookSender:
         body = body_of(event)
         head = {"content-type": "application/json", "user-agent": USER_AGENT,
                 **signing.headers(signing.key_of(subscription.secret), event.id, int(self._now()), body)}
-        parts = urlsplit(subscription.url)
+        return self.post(subscription.url, body, head)
+
+    def post(self, url: str, body: bytes, head: dict[str, str]) -> Outcome:
+        """POST `body` to `url`: the receiver's answer, or what kept it from answering."""
+        parts = urlsplit(url)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         try:
             return self._post(parts.scheme, parts.netloc, target, body, head)
@@ -65,10 +69,10 @@ class WebhookSender:
             try:
                 conn.request("POST", target, body, head)
                 answer = conn.getresponse()
-                answer.read(MAX_ANSWER)
+                data = answer.read(MAX_ANSWER)
                 if answer.will_close or not answer.isclosed():
                     self._drop(scheme, netloc)
-                return Outcome(answer.status)
+                return self._outcome(answer.status, data)
             except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
                 self._drop(scheme, netloc)
                 if not reused:
@@ -77,6 +81,10 @@ class WebhookSender:
                 self._drop(scheme, netloc)
                 raise
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _outcome(self, status: int, answer: bytes) -> Outcome:
+        """What the answer means (a webhook receiver's body says nothing to the sender)."""
+        return Outcome(status)
 
     def _pool(self) -> dict[tuple[str, str], http.client.HTTPConnection]:
         pool: dict[tuple[str, str], http.client.HTTPConnection] | None = getattr(self._local, "pool", None)

@@ -28,6 +28,7 @@ from domain.events.vocabulary import Event, events_of
 from domain.feed import ChangeFeed, Recorded
 from domain.ports import Clock
 
+Vocabulary = Callable[[Recorded], list[Event]]  # a change record as the events of one kind
 RETRIED_STATUSES = (408, 429)  # a 4xx that may pass later: timeout, too many requests
 
 
@@ -51,12 +52,15 @@ class Outcome:
         return self.status is None or self.status >= 500 or self.status in RETRIED_STATUSES
 
     def describe(self) -> str:
-        return self.error if self.status is None else f"HTTP {self.status}"
+        """Why it failed: the error, or the status (and what the receiver said of it, if anything)."""
+        if self.status is None:
+            return self.error
+        return f"HTTP {self.status}" + (f": {self.error}" if self.error else "")
 
 
 class Sender(Protocol):
     """Sends one event to one subscription's receiver (encoding and signing are the sender's:
-    a webhook, later a security event token)."""
+    a webhook, or a security event token pushed: adapters/sets/push.py)."""
 
     def send(self, subscription: Subscription, event: Event) -> Outcome:
         ...
@@ -120,9 +124,12 @@ class DeliverEvents:
 
     def __init__(self, subscriptions: SubscriptionStore, state: DeliveryState, feed: ChangeFeed,
                  senders: Mapping[str, Sender], clock: Clock, rules: Rules,
-                 jitter: Callable[[], float]) -> None:
+                 jitter: Callable[[], float], vocabularies: Mapping[str, Vocabulary] | None = None) -> None:
+        """`vocabularies`: how a change record becomes events, per subscription kind (a kind
+        not named there: the webhook vocabulary, `events_of`)."""
         self._subs, self._state, self._feed = subscriptions, state, feed
         self._senders, self._clock, self._rules, self._jitter = senders, clock, rules, jitter
+        self._vocabularies = dict(vocabularies or {})
 
     def __call__(self, stop: Callable[[], bool] = lambda: False) -> Tally:
         """A turn for every subscription, one after another."""
@@ -158,6 +165,7 @@ class _Turn:
         self.o, self.sub, self.progress, self.stop = owner, subscription, progress, stop
         self.tally = Tally()
         self.sender = owner._senders[subscription.kind]
+        self.events_of = owner._vocabularies.get(subscription.kind, events_of)
         self.saved, self.saved_at = progress, owner._clock.now()
 
     def run(self) -> Tally:
@@ -173,7 +181,7 @@ class _Turn:
         records = self.o._feed.after(self.progress.position.after, self.o._rules.batch_size)
         records = self._past_prune(records)
         for record in records:
-            events = events_of(record)
+            events = self.events_of(record)
             for event in events[self.progress.position.done:]:
                 if self.stop() or not self._deliver(event):
                     return self.tally

@@ -11,7 +11,8 @@ from typing import Protocol
 
 from domain.events.vocabulary import ALL, Event
 
-WEBHOOK = "webhook"  # the receiver kinds a subscription may have (a SET push receiver: later)
+WEBHOOK = "webhook"  # the receiver kinds a subscription may have: a webhook (`webhook add`),
+SET = "set"  # or an RFC 8935 SET push receiver (domain.sets.push)
 
 
 @dataclass(frozen=True, slots=True)

@@ -88,7 +88,9 @@ class EventsDeployment:
         return events
 
 
-def deployment(backend: str, workdir: Path) -> Iterator[EventsDeployment]:
+def deployment(backend: str, workdir: Path, sets: dict[str, Any] | None = None,
+               public_url: str | None = None) -> Iterator[EventsDeployment]:
+    """`sets`: the events.sets settings, if any; `public_url`: server.public_url, if any."""
     if backend == "postgres":
         url = pg_e2e_url()
         pg_reset(url)
@@ -97,7 +99,9 @@ def deployment(backend: str, workdir: Path) -> Iterator[EventsDeployment]:
     password = secrets.token_urlsafe(24)
     config = write_config(workdir / "config.yaml", url, password)
     data = yaml.safe_load(config.read_text())
-    data["events"] = EVENTS
+    data["events"] = {**EVENTS, "sets": sets} if sets else EVENTS
+    if public_url:
+        data.setdefault("server", {})["public_url"] = public_url
     config.write_text(yaml.safe_dump(data))
     db_upgrade(config)
     process, port = start_gunicorn(workdir, config)

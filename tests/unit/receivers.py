@@ -24,6 +24,7 @@ class Receiver:
     statuses: list[int] = field(default_factory=list)
     default: int = 200
     delay: float = 0.0
+    body: bytes = b"ok"  # the answer's body (an RFC 8935 receiver's error object, say)
     received: list[Received] = field(default_factory=list)
     connections: set[int] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -72,11 +73,11 @@ def _handler(receiver: Receiver) -> Callable[..., http.server.BaseHTTPRequestHan
                 receiver.received.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
                 receiver.connections.add(id(self.connection))
             self.send_response(status)
-            self.send_header("content-length", "2")
+            self.send_header("content-length", str(len(receiver.body)))
             if 300 <= status < 400:
                 self.send_header("location", "/elsewhere")
             self.end_headers()
-            self.wfile.write(b"ok")
+            self.wfile.write(receiver.body)
 
         def log_message(self, format: str, *args: object) -> None:
             return None

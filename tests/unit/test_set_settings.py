@@ -79,3 +79,23 @@ def test_each_mistake_names_its_key(tmp_path: Path, key_file: str, sets: dict[st
 def test_both_a_key_and_its_file_is_a_mistake(tmp_path: Path, key_file: str) -> None:
     with pytest.raises(ConfigError, match="events.sets.signing_key: set events.sets.signing_key or"):
         load(tmp_path, {"enabled": True, "issuer": "x", "signing_key_file": key_file, "signing_key": ec_pem()})
+
+
+def test_a_push_receiver_its_url_checked_and_its_secret_from_the_environment(tmp_path: Path, key_file: str) -> None:
+    from app.set_app import push_targets
+
+    receivers = [{"name": "push-app", "audience": "https://app.example.com", "push_url": "https://app.example.com/set",
+                  "push_authorization": "from-the-file"}, {"name": "poller", "audience": "https://p.example.com"}]
+    settings = load(tmp_path, {"enabled": True, "issuer": "https://idm.example.com", "signing_key_file": key_file,
+                               "receivers": receivers})
+    (pushed,) = settings.events.sets.receivers[:1]
+    assert "from-the-file" not in repr(pushed)
+    assert pushed.push_secret({}) == "from-the-file"
+    assert pushed.push_secret({"SCIM_EVENTS_SETS_PUSH_APP_PUSH_AUTHORIZATION": "from-env"}) == "from-env"
+    assert pushed.push_secret({"SCIM_EVENTS_SETS_PUSH_APP_PUSH_AUTHORIZATION": ""}) is None
+    targets = push_targets(settings, {})
+    assert list(targets) == ["push-app"] and targets["push-app"].url == "https://app.example.com/set"
+    receivers[0]["push_url"] = "ftp://app.example.com"
+    with pytest.raises(ConfigError, match=r"events\.sets\.receivers\[0\]\.push_url"):
+        load(tmp_path, {"enabled": True, "issuer": "https://idm.example.com", "signing_key_file": key_file,
+                        "receivers": receivers})
