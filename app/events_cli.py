@@ -52,10 +52,10 @@ def list_webhooks(args: argparse.Namespace) -> int:
         dead: dict[str, int] = {}
         for letter in subs.failed():
             dead[letter.subscription] = dead.get(letter.subscription, 0) + 1
-        rows = [("NAME", "URL", "EVENTS", "TYPE", "BEHIND", "ATTEMPTS", "NEXT ATTEMPT", "DEAD", "LAST ERROR")]
+        rows = [("NAME", "KIND", "URL", "EVENTS", "TYPE", "BEHIND", "ATTEMPTS", "NEXT ATTEMPT", "DEAD", "LAST ERROR")]
         for s in found:
             p = subs.progress(s.name)
-            rows.append((s.name, s.url, ",".join(s.event_types), s.resource_type or "*",
+            rows.append((s.name, s.kind, s.url, ",".join(s.event_types), s.resource_type or "*",
                          str(max(last - p.position.after, 0)), str(p.attempts), when(p.next_attempt),
                          str(dead.get(s.name, 0)), p.last_error or "-"))
     if not found:

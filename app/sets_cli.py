@@ -20,6 +20,9 @@ def token(args: argparse.Namespace) -> int:
     if args.receiver not in names:
         raise CommandError(f"error: {args.receiver!r} is not in events.sets.receivers "
                            f"(receivers: {', '.join(names) or 'none is configured'})")
+    pushed = next(r for r in settings.events.sets.receivers if r.name == args.receiver).push_url
+    if pushed is not None:  # one delivery method per receiver: a pushed one has no poll endpoint
+        raise CommandError(f"error: {args.receiver!r} is pushed to ({pushed}): it does not poll, so it needs no token")
     with database_container(settings) as container:
         issued = container.tokens().issue(receiver_credential(args.receiver), args.expires, args.note or "")
     print(issued.secret)  # alone on stdout, for a script to capture

@@ -66,6 +66,7 @@ def test_add_prints_the_secret_once_and_the_worker_signs_with_it(run: Run, recei
     assert status == 0 and SECRET.fullmatch(secret) and "shown only now" in err
     status, listed, _ = run("webhook", "list")
     assert status == 0 and "app" in listed and secret not in listed and "user.created" in listed
+    assert listed.splitlines()[1].split()[:2] == ["app", "webhook"]  # NAME, KIND
     (uid,) = provision("bjensen")
     status, _, log = run("events", "run", "--once")
     assert status == 0 and "1 delivered" in log and secret not in log

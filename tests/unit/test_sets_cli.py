@@ -50,6 +50,21 @@ def test_no_token_for_an_unknown_receiver(run: Run, config: str) -> None:
     assert status == 1 and "'nobody' is not in events.sets.receivers (receivers: app)" in err
 
 
+def test_no_token_for_a_pushed_receiver(run: Run, tmp_path: Path) -> None:
+    key = tmp_path / "push.pem"
+    key.write_text(ec_pem())
+    path = tmp_path / "push.yaml"
+    path.write_text(yaml.safe_dump({
+        "scim": {"auth": {"username": "idp", "password": "a long enough password"}},
+        "database": {"url": f"sqlite:///{tmp_path / 'push.db'}"},
+        "events": {"sets": {"enabled": True, "issuer": "https://idm.example.com", "signing_key_file": str(key),
+                            "receivers": [{"name": "hub", "audience": "aud", "push_url": "https://hub.example.com/set"}]}}}))
+    assert run(str(path), "db", "upgrade")[0] == 0
+    status, out, err = run(str(path), "sets", "token", "hub")
+    assert status == 1 and out == "" and "'hub' is pushed to (https://hub.example.com/set): it does not poll" in err
+    assert "set-receiver:hub" not in run(str(path), "token", "list")[1]
+
+
 def test_errors_lists_what_receivers_reported(run: Run, config: str) -> None:
     assert run(config, "sets", "errors")[1].strip() == "no SET errors"
     secret = run(config, "sets", "token", "app")[1].strip()
