@@ -6,6 +6,7 @@ skipped: adapters/sqlalchemy/uow.py numbers them under a lock held to the commit
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
@@ -22,6 +23,7 @@ from domain.errors import Gone, InvalidValue
 from domain.feed import ChangeFeed, FollowChanges
 from domain.ports import Transactions
 from tests.contract.conftest import REGISTRY, SQL_BACKENDS, at
+from tests.racing import race
 
 Feed = tuple[SqlAuditLog | InMemoryAuditLog, Transactions]
 
@@ -120,7 +122,6 @@ def _race(log: ChangeFeed, tx: Transactions) -> tuple[list[int], list[str], list
     """WRITERS threads commit COMMITS records each (some of two records) while a follower pages
     through the feed from 0: what it saw (numbers, resource ids) and what was committed."""
     committed: list[str] = []
-    done = threading.Event()
 
     def write(w: int) -> None:
         for i in range(COMMITS):
@@ -131,7 +132,7 @@ def _race(log: ChangeFeed, tx: Transactions) -> tuple[list[int], list[str], list
     seen: list[int] = []
     ids: list[str] = []
 
-    def follow() -> None:
+    def follow(done: threading.Event) -> None:
         cursor, idle = 0, False
         while not idle:
             idle = done.is_set()  # one more full read after the writers finished
@@ -140,16 +141,7 @@ def _race(log: ChangeFeed, tx: Transactions) -> tuple[list[int], list[str], list
                 ids.extend(r.change.resource_id for r in page)
                 cursor = page[-1].seq
 
-    writers = [threading.Thread(target=write, args=(w,)) for w in range(WRITERS)]
-    follower = threading.Thread(target=follow)
-    follower.start()
-    for t in writers:
-        t.start()
-    for t in writers:
-        t.join()
-    done.set()
-    follower.join(timeout=120)
-    assert not follower.is_alive()
+    race(follow, [functools.partial(write, w) for w in range(WRITERS)])
     return seen, ids, committed
 
 

@@ -23,8 +23,7 @@ from tests.e2e.harness import (
     Process,
     clean_env,
     db_upgrade,
-    pg_e2e_url,
-    pg_reset,
+    fresh_database,
     run_cli,
     scim_service_argv,
     start_gunicorn,
@@ -91,11 +90,7 @@ class EventsDeployment:
 def deployment(backend: str, workdir: Path, sets: dict[str, Any] | None = None,
                public_url: str | None = None) -> Iterator[EventsDeployment]:
     """`sets`: the events.sets settings, if any; `public_url`: server.public_url, if any."""
-    if backend == "postgres":
-        url = pg_e2e_url()
-        pg_reset(url)
-    else:
-        url = f"sqlite:///{workdir / 'scim.db'}"
+    url = fresh_database(backend, workdir)
     password = secrets.token_urlsafe(24)
     config = write_config(workdir / "config.yaml", url, password)
     data = yaml.safe_load(config.read_text())

@@ -244,16 +244,22 @@ def start_gunicorn(workdir: Path, config: Path, name: str = "gunicorn") -> tuple
     return Process(gunicorn_argv(), env, workdir, name).start(), port
 
 
+def fresh_database(backend: str, workdir: Path) -> str:
+    """The URL of an empty database of `backend`: the e2e PostgreSQL database, emptied, or a new
+    SQLite file in `workdir`."""
+    if backend == "postgres":
+        url = pg_e2e_url()
+        pg_reset(url)
+        return url
+    return f"sqlite:///{workdir / 'scim.db'}"
+
+
 @contextmanager
 def serving(backend: str, workdir: Path, token: bool = True, **scim: Any) -> Iterator[LiveServer]:
     """gunicorn -c gunicorn.conf.py wsgi:app (2 workers x 4 threads) on a fresh, upgraded
     database of `backend` (PostgreSQL: the e2e database, emptied first), with extra scim.* keys;
     a bearer token made when `token`. Stopped on leaving."""
-    if backend == "postgres":
-        url = pg_e2e_url()
-        pg_reset(url)
-    else:
-        url = f"sqlite:///{workdir / 'scim.db'}"
+    url = fresh_database(backend, workdir)
     password = secrets.token_urlsafe(24)
     config = write_config(workdir / "config.yaml", url, password, **scim)
     db_upgrade(config)

@@ -5,6 +5,7 @@ once, in commit order, with nothing invented and nothing skipped."""
 
 from __future__ import annotations
 
+import functools
 import threading
 
 import httpx
@@ -12,6 +13,7 @@ import pytest
 
 from tests.e2e.harness import REPORT, USERNAME
 from tests.e2e.pair import USER_URN, Pair
+from tests.racing import race
 
 pytestmark = [pytest.mark.e2e, pytest.mark.pg]
 
@@ -36,7 +38,7 @@ def _feed(pair: Pair) -> httpx.Client:
     return httpx.Client(base_url=pair.origin(0), auth=httpx.BasicAuth(USERNAME, pair.password), timeout=30)
 
 
-def _follow(pair: Pair, cursor: str, stop: threading.Event, seen: list[dict[str, object]]) -> None:
+def _follow(pair: Pair, cursor: str, stop: threading.Event, *, seen: list[dict[str, object]]) -> None:
     with _feed(pair) as http:
         last_round = False
         while not last_round:
@@ -55,19 +57,10 @@ def test_a_follower_sees_every_answered_change_once_in_commit_order(pair: Pair) 
                                      "displayName": "feed-race"}).json()["id"]
     answered: list[tuple[str, str]] = []
     seen: list[dict[str, object]] = []
-    stop = threading.Event()
     with _feed(pair) as http:  # before any writer starts: the follower's first page holds them all
         start = http.get("/changes", params={"cursor": "end"}).json()["cursor"]
-    follower = threading.Thread(target=_follow, args=(pair, start, stop, seen))
-    follower.start()
-    writers = [threading.Thread(target=_write, args=(pair, n, gid, answered)) for n in range(CLIENTS)]
-    for t in writers:
-        t.start()
-    for t in writers:
-        t.join()
-    stop.set()
-    follower.join(timeout=120)
-    assert not follower.is_alive()
+    race(functools.partial(_follow, pair, start, seen=seen),
+         [functools.partial(_write, pair, n, gid, answered) for n in range(CLIENTS)])
     seqs = [int(str(r["seq"])) for r in seen]
     assert seqs == sorted(set(seqs)), "a change seen twice or out of order"
     assert sorted((str(r["operation"]), str(r["id"])) for r in seen) == sorted(answered)

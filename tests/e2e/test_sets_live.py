@@ -7,6 +7,7 @@ change from before its first poll, and none for a failed request."""
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Iterator
@@ -28,6 +29,7 @@ from tests.e2e.harness import (
     wait_until_serving,
     write_config,
 )
+from tests.racing import race
 from tests.sets_support import ec_pem, verify
 
 pytestmark = pytest.mark.e2e
@@ -131,19 +133,9 @@ def _race(server: LiveServer, receiver: Receiver) -> None:
         receiver.poll([], wait=False)  # first seen: it starts at the end of the feed
         gid = http.post("Groups", json={"schemas": [GROUP], "displayName": "set-race"}).json()["id"]
     failed: list[str] = []
-    stop = threading.Event()
-    follower = threading.Thread(target=receiver.follow, args=(stop,))
-    follower.start()
     started = time.monotonic()
-    writers = [threading.Thread(target=_provision, args=(server, n, gid, failed)) for n in range(CLIENTS)]
-    for t in writers:
-        t.start()
-    for t in writers:
-        t.join()
-    stop.set()
-    follower.join(timeout=120)
+    race(receiver.follow, [functools.partial(_provision, server, n, gid, failed) for n in range(CLIENTS)])
     elapsed = time.monotonic() - started
-    assert not follower.is_alive()
 
     with httpx.Client(base_url=server.origin, auth=httpx.BasicAuth(USERNAME, server.password), timeout=30) as http:
         records = http.get("/changes", params={"limit": 1000}).json()["changes"]
