@@ -38,7 +38,8 @@ def check_metrics(m: MetricsSettings, openapi_path: str) -> None:
     from adapters.http import SCIM_PREFIX
 
     taken = {"/healthz", "/readyz", "/changes", openapi_path}
-    if m.path in taken or m.path.startswith(("/oauth2/", SCIM_PREFIX + "/")) or m.path in ("/oauth2", SCIM_PREFIX):
+    prefixes = ("/oauth2", SCIM_PREFIX, "/events")  # the OAuth pages, the SCIM API, the SET routes
+    if m.path in taken or any(m.path == p or m.path.startswith(p + "/") for p in prefixes):
         fail("metrics.path", "is another route's path")
     secret = m.password is not None or m.password_hash is not None
     if m.bind is not None:

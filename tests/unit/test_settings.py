@@ -301,6 +301,7 @@ SCRAPER = {"enabled": True, "username": "prometheus", "password": "scrape-secret
     ({**SCRAPER, "path": "/healthz"}, "metrics.path: is another route's path"),
     ({**SCRAPER, "path": "/scim/v2/Metrics"}, "metrics.path: is another route's path"),
     ({**SCRAPER, "path": "/openapi.json"}, "metrics.path: is another route's path"),
+    ({**SCRAPER, "path": "/events/jwks.json"}, "metrics.path: is another route's path"),
     ({"enabled": True, "bind": "9464"}, "metrics.bind: expected host:port"),
     ({"enabled": True, "bind": "127.0.0.1:70000"}, "metrics.bind: expected host:port"),
     ({**SCRAPER, "bind": "127.0.0.1:9464"}, "metrics.username: the separate metrics.bind listener asks for no credential"),
